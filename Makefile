@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+export DJANGO_SETTINGS_MODULE := alliance.settings
+
+.PHONY: run test install seed editor lint format migrations-check bench backup restore clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The local demo: DEBUG on, embedded SQLite unless DATABASE_URL says otherwise.
+run: export DJANGO_DEBUG ?= 1
+run: install
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(MAKE) --no-print-directory seed
+	$(BIN)/python manage.py create_editor
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+seed: install
+	$(BIN)/python manage.py import_corpus data/corpus --state published -v0
+	$(BIN)/python manage.py load_seed data/seed.yaml
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: export DJANGO_DEBUG ?= 1
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .editor-password

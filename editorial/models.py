@@ -1,0 +1,417 @@
+"""The content model: documents, the claims they make, the policies they
+discuss and the recommendations they propose, with evidence and status history.
+
+Invariants live in the database as named constraints and are mirrored in
+``clean()`` so that editors see a friendly message instead of an error page.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from . import quotes
+from .dates import Precision, display_at_precision, precision_condition, precision_error
+from .publishing import Publishable, PublishableQuerySet, State, Tracked
+
+
+def _check_precision(instance, date_field, precision_field):
+    message = precision_error(getattr(instance, date_field), getattr(instance, precision_field))
+    if message:
+        raise ValidationError({date_field: message})
+
+
+class Vocabulary(Tracked):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, help_text="Used in URLs and API filters.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(Vocabulary):
+    history = HistoricalRecords()
+
+    class Meta(Vocabulary.Meta):
+        constraints = [models.UniqueConstraint(fields=["slug"], name="topic_slug_unique")]
+
+
+class Actor(Vocabulary):
+    history = HistoricalRecords()
+
+    class Meta(Vocabulary.Meta):
+        constraints = [models.UniqueConstraint(fields=["slug"], name="actor_slug_unique")]
+
+
+class Document(Publishable):
+    class Kind(models.TextChoices):
+        PAPER = "paper", "Paper"
+        JOURNAL_ARTICLE = "journal_article", "Journal article"
+        BRIEF = "brief", "Brief"
+        REPORT = "report", "Report"
+        BOOK = "book", "Book"
+        CHAPTER = "chapter", "Book chapter"
+        TESTIMONY = "testimony", "Testimony"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, help_text="Used in the document's URL.")
+    authors = models.TextField(blank=True, help_text="One author per line, as printed.")
+    publisher = models.CharField(max_length=200, blank=True)
+    series = models.CharField(max_length=200, blank=True)
+    identifier = models.CharField(
+        max_length=100, blank=True, help_text="Report number, issue or DOI, as printed."
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.PAPER)
+    language = models.CharField(max_length=16, default="en", help_text="An ISO 639 code.")
+    published_on = models.DateField(
+        help_text="The first day of the period if only the year or month is known."
+    )
+    published_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
+    abstract = models.TextField(blank=True)
+    body = models.TextField(help_text="The full text, exactly as received.")
+    notes = models.TextField(blank=True, help_text="Editors' notes; not shown to readers.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="document_slug_unique"),
+            models.CheckConstraint(
+                condition=precision_condition("published_on", "published_precision"),
+                name="document_published_on_matches_precision",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("editorial:document-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        _check_precision(self, "published_on", "published_precision")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_body = instance.__dict__.get("body")
+        return instance
+
+    def save(self, *args, **kwargs):
+        body_changed = getattr(self, "_saved_body", None) not in (None, self.body)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # Editing the text re-checks every claim on it, whichever path
+            # (admin, importer, shell) made the edit: an anchor must never
+            # silently point at text that is no longer there.
+            if body_changed:
+                self.recheck_claims()
+        self._saved_body = self.body
+
+    def recheck_claims(self):
+        """Re-anchor every claim against the current body; return the claims
+        whose quote no longer occurs (flagged for editors)."""
+        changed = []
+        for claim in self.claims.all():
+            if claim.reanchor(self.body):
+                changed.append(claim)
+        Claim.objects.bulk_update(changed, ["start_offset", "end_offset", "anchor_problem"])
+        return [claim for claim in changed if claim.anchor_problem]
+
+    @property
+    def author_list(self):
+        return [line.strip() for line in self.authors.splitlines() if line.strip()]
+
+    @property
+    def published_display(self):
+        return display_at_precision(self.published_on, self.published_precision)
+
+
+class ClaimQuerySet(PublishableQuerySet):
+    def published(self):
+        """Published claims of published documents: nothing else is visible."""
+        return self.filter(state=State.PUBLISHED, document__state=State.PUBLISHED)
+
+
+class Claim(Publishable):
+    class Kind(models.TextChoices):
+        FACT = "fact", "Fact"
+        ASSESSMENT = "assessment", "Assessment"
+        FORECAST = "forecast", "Forecast"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="claims")
+    quote = models.TextField(
+        help_text="Verbatim from the document. White space, quote marks and dashes may differ."
+    )
+    start_offset = models.PositiveIntegerField(editable=False, default=0)
+    end_offset = models.PositiveIntegerField(editable=False, default=0)
+    anchor_problem = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Set when the document's text changed and the quote no longer matches.",
+    )
+    summary = models.CharField(max_length=300, help_text="One line, in the editor's words.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ASSESSMENT)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta:
+        ordering = ["document", "start_offset"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_offset__gt=F("start_offset")),
+                name="claim_offsets_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        text = self.summary or self.quote
+        return text if len(text) <= 80 else text[:79] + "\u2026"
+
+    def get_absolute_url(self):
+        return reverse("editorial:claim-detail", kwargs={"pk": self.pk})
+
+    @property
+    def needs_attention(self):
+        return bool(self.anchor_problem)
+
+    def clean(self):
+        if self.document_id is None or not self.quote:
+            return
+        try:
+            found = quotes.anchor(self.document.body, self.quote, near=self.start_offset or None)
+        except quotes.QuoteNotFound as exc:
+            raise ValidationError({"quote": exc.message}) from None
+        self.start_offset, self.end_offset = found.start, found.end
+        self.anchor_problem = ""
+
+    def reanchor(self, body):
+        """Check the quote against a document's new ``body``.
+
+        The same words found again keep (or move with) their anchor; a quote
+        that no longer occurs keeps its old offsets and is flagged, so an
+        editor decides. Returns True if anything changed.
+        """
+        try:
+            found = quotes.anchor(body, self.quote, near=self.start_offset)
+        except quotes.QuoteNotFound as exc:
+            problem = exc.message
+            changed = problem != self.anchor_problem
+            self.anchor_problem = problem
+            return changed
+        changed = (found.start, found.end, self.anchor_problem) != (
+            self.start_offset,
+            self.end_offset,
+            "",
+        )
+        self.start_offset, self.end_offset, self.anchor_problem = found.start, found.end, ""
+        return changed
+
+
+class Policy(Publishable):
+    class Instrument(models.TextChoices):
+        LAW = "law", "Law"
+        CABINET_DECISION = "cabinet_decision", "Cabinet decision"
+        GUIDELINES = "guidelines", "Guidelines"
+        STRATEGY = "strategy", "Strategy"
+        ORGANISATION = "organisation", "Organisation"
+        AGREEMENT = "agreement", "Agreement"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200)
+    instrument = models.CharField(max_length=32, choices=Instrument.choices)
+    adopted_on = models.DateField(null=True, blank=True)
+    adopted_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    actors = models.ManyToManyField(Actor, blank=True, related_name="policies")
+    summary = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True, verbose_name="URL")
+    claims = models.ManyToManyField(
+        Claim, blank=True, related_name="policies", help_text="Claims that discuss this policy."
+    )
+
+    history = HistoricalRecords(m2m_fields=[actors, claims])
+
+    class Meta:
+        ordering = ["-adopted_on", "title"]
+        verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="policy_slug_unique"),
+            models.CheckConstraint(
+                condition=precision_condition("adopted_on", "adopted_precision", nullable=True),
+                name="policy_adopted_on_matches_precision",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("editorial:policy-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        _check_precision(self, "adopted_on", "adopted_precision")
+
+    @property
+    def adopted_display(self):
+        return display_at_precision(self.adopted_on, self.adopted_precision)
+
+
+class Status(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ADOPTED = "adopted", "Adopted"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    REJECTED = "rejected", "Rejected"
+    ABANDONED = "abandoned", "Abandoned"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class Recommendation(Publishable):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200)
+    summary = models.TextField(blank=True)
+    documents = models.ManyToManyField(
+        Document, related_name="recommendations", help_text="The document(s) that propose it."
+    )
+    actors = models.ManyToManyField(
+        Actor, blank=True, related_name="recommendations", help_text="Who it is addressed to."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="recommendations")
+    policies = models.ManyToManyField(Policy, blank=True, related_name="recommendations")
+    claims = models.ManyToManyField(Claim, through="Evidence", related_name="recommendations")
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.PROPOSED,
+        editable=False,
+        db_index=True,
+        help_text="Derived: the status of the latest status change.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[documents, actors, topics, policies])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="recommendation_slug_unique"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("editorial:recommendation-detail", kwargs={"slug": self.slug})
+
+    def latest_status_change(self):
+        return self.status_changes.order_by("-date", "-position", "-pk").first()
+
+    def refresh_status(self):
+        """Derive ``status`` from the latest status change, without touching
+        the version or the history (it is not an editor's edit)."""
+        latest = self.latest_status_change()
+        status = latest.status if latest else Status.PROPOSED
+        if status != self.status:
+            Recommendation.objects.filter(pk=self.pk).update(status=status)
+            self.status = status
+
+
+class Evidence(Tracked):
+    class Role(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        QUALIFIES = "qualifies", "Qualifies"
+        OPPOSES = "opposes", "Opposes"
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="evidence"
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="evidence")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUPPORTS)
+    note = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the page.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "position", "pk"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "claim"],
+                name="evidence_unique_recommendation_claim",
+                violation_error_message="This claim is already linked to this recommendation.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.claim}"
+
+
+class StatusChange(Tracked):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    date = models.DateField(help_text="The first day of the period if only year or month is known.")
+    date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    note = models.TextField(blank=True, help_text="What happened, in a sentence or two.")
+    source = models.CharField(
+        max_length=500, help_text="Who announced it and when, e.g. 'Japan MOD, 24 June 2020'."
+    )
+    source_url = models.URLField(max_length=500, blank=True, verbose_name="source URL")
+    policy = models.ForeignKey(
+        Policy,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        help_text="The policy that enacted this change, if any.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Orders changes recorded on the same date."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "date", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=precision_condition("date", "date_precision"),
+                name="statuschange_date_matches_precision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} ({self.date_display})"
+
+    def clean(self):
+        _check_precision(self, "date", "date_precision")
+
+    @property
+    def date_display(self):
+        return display_at_precision(self.date, self.date_precision)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.recommendation.refresh_status()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.recommendation.refresh_status()
+        return result

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "editorial"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("recommendations/", views.RecommendationList.as_view(), name="recommendation-list"),
+    path(
+        "recommendations/<slug:slug>/",
+        views.RecommendationDetail.as_view(),
+        name="recommendation-detail",
+    ),
+    path("claims/", views.ClaimList.as_view(), name="claim-list"),
+    path("claims/<int:pk>/", views.ClaimDetail.as_view(), name="claim-detail"),
+    path("documents/", views.DocumentList.as_view(), name="document-list"),
+    path("documents/<slug:slug>/", views.DocumentDetail.as_view(), name="document-detail"),
+    path("policies/", views.PolicyList.as_view(), name="policy-list"),
+    path("policies/<slug:slug>/", views.PolicyDetail.as_view(), name="policy-detail"),
+]

@@ -1,0 +1,121 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from editorial.models import Claim, Document, Recommendation
+
+from .factories import (
+    ActorFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    PolicyFactory,
+    StatusChangeFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def content():
+    evidence = EvidenceFactory()
+    StatusChangeFactory(recommendation=evidence.recommendation)
+    PolicyFactory().claims.add(evidence.claim)
+    TopicFactory()
+    ActorFactory()
+    return evidence
+
+
+def _model_admins():
+    return [m for m in admin.site._registry if m._meta.app_label == "editorial"]
+
+
+@pytest.mark.parametrize("model", _model_admins(), ids=lambda m: m.__name__)
+def test_every_changelist_add_and_change_form_answers_200(alice_client, content, model):
+    opts = model._meta
+    base = f"admin:{opts.app_label}_{opts.model_name}"
+    assert alice_client.get(reverse(f"{base}_changelist")).status_code == 200
+    assert alice_client.get(reverse(f"{base}_changelist"), {"q": "alliance"}).status_code == 200
+    assert alice_client.get(reverse(f"{base}_add")).status_code == 200
+    obj = model.objects.first()
+    assert alice_client.get(reverse(f"{base}_change", args=[obj.pk])).status_code == 200
+    assert alice_client.get(reverse(f"{base}_history", args=[obj.pk])).status_code == 200
+
+
+def test_the_recommendation_list_shows_the_current_status(alice_client, content):
+    StatusChangeFactory(recommendation=content.recommendation, status="implemented")
+    response = alice_client.get(reverse("admin:editorial_recommendation_changelist"))
+    assert "Implemented" in response.content.decode()
+
+
+def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
+    document = ClaimFactory().document
+    response = alice_client.post(
+        reverse("admin:editorial_claim_add"),
+        {
+            "document": document.pk,
+            "quote": "create a Japanese space command within the Ministry of Defense",
+            "summary": "Japan should create a military space agency.",
+            "kind": "assessment",
+            "state": "draft",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "does not occur in the document" in page
+    assert "a Japanese space agency within the Ministry of Defense" in page
+    assert Claim.objects.count() == 1
+
+
+def test_adding_a_claim_with_a_found_quote_stores_its_anchor(alice_client):
+    document = ClaimFactory().document
+    response = alice_client.post(
+        reverse("admin:editorial_claim_add"),
+        {
+            "document": document.pk,
+            "quote": "a land-based missile   defense system, like Aegis Ashore",
+            "summary": "Deploy Aegis Ashore.",
+            "kind": "assessment",
+            "state": "draft",
+        },
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.latest("pk")
+    assert document.body[claim.start_offset : claim.end_offset] == (
+        "a land-based missile defense system, like Aegis Ashore"
+    )
+
+
+def test_publish_action_publishes_and_records_who(alice_client, alice):
+    draft = ClaimFactory(state="draft").document
+    draft.state = "draft"
+    draft.save()
+    response = alice_client.post(
+        reverse("admin:editorial_document_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "published"
+    assert draft.published_by == alice
+    assert draft.published_at is not None
+
+
+def test_withdraw_action_takes_items_off_the_site(alice_client, content):
+    recommendation = content.recommendation
+    alice_client.post(
+        reverse("admin:editorial_recommendation_changelist"),
+        {"action": "withdraw", "_selected_action": [recommendation.pk]},
+    )
+    assert Recommendation.objects.get(pk=recommendation.pk).state == "withdrawn"
+    assert not Recommendation.objects.published().exists()
+
+
+def test_deleting_a_document_with_claims_is_refused_in_the_admin(alice_client):
+    document = ClaimFactory().document
+    response = alice_client.post(
+        reverse("admin:editorial_document_delete", args=[document.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 200
+    assert Document.objects.filter(pk=document.pk).exists()
+    assert "would require deleting the following protected" in response.content.decode()

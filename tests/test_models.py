@@ -1,0 +1,158 @@
+"""Each invariant is checked twice: by full_clean() (what editors see) and by
+the database (what nothing can bypass)."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from editorial.dates import PartialDate
+from editorial.models import Claim, Document, Evidence, Recommendation, StatusChange
+
+from .factories import (
+    ClaimFactory,
+    DocumentFactory,
+    EvidenceFactory,
+    PolicyFactory,
+    RecommendationFactory,
+    StatusChangeFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def db_rejects(callable_):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        callable_()
+
+
+@pytest.mark.parametrize(
+    "factory", [DocumentFactory, PolicyFactory, RecommendationFactory, TopicFactory]
+)
+def test_slugs_are_unique(factory):
+    first = factory()
+    duplicate = factory.build(slug=first.slug)
+    with pytest.raises(ValidationError) as caught:
+        duplicate.full_clean()
+    assert "slug" in str(caught.value).lower()
+    db_rejects(lambda: factory(slug=first.slug))
+
+
+def test_one_evidence_per_recommendation_and_claim():
+    evidence = EvidenceFactory()
+    duplicate = Evidence(recommendation=evidence.recommendation, claim=evidence.claim)
+    with pytest.raises(ValidationError) as caught:
+        duplicate.full_clean()
+    assert "already linked" in str(caught.value)
+    db_rejects(
+        lambda: Evidence.objects.create(
+            recommendation=evidence.recommendation, claim=evidence.claim
+        )
+    )
+
+
+def test_claim_offsets_are_in_order():
+    claim = ClaimFactory()
+    db_rejects(lambda: Claim.objects.filter(pk=claim.pk).update(end_offset=claim.start_offset))
+
+
+def test_claim_clean_computes_offsets_so_editors_cannot_set_them_out_of_order():
+    claim = ClaimFactory()
+    claim.start_offset, claim.end_offset = 50, 10
+    claim.full_clean()
+    assert claim.start_offset < claim.end_offset
+
+
+@pytest.mark.parametrize(
+    ("date", "precision", "ok"),
+    [
+        (datetime.date(2016, 1, 1), "year", True),
+        (datetime.date(2016, 5, 1), "year", False),
+        (datetime.date(2022, 12, 1), "month", True),
+        (datetime.date(2022, 12, 18), "month", False),
+        (datetime.date(2017, 12, 19), "day", True),
+    ],
+)
+def test_dates_are_the_first_day_of_their_precision(date, precision, ok):
+    document = DocumentFactory.build(published_on=date, published_precision=precision)
+    if ok:
+        document.full_clean()
+        document.save()
+        return
+    with pytest.raises(ValidationError) as caught:
+        document.full_clean()
+    assert "published_on" in caught.value.message_dict
+    db_rejects(lambda: DocumentFactory(published_on=date, published_precision=precision))
+
+
+def test_status_change_dates_follow_their_precision_too():
+    change = StatusChangeFactory.build(
+        recommendation=RecommendationFactory(),
+        date=datetime.date(2020, 6, 15),
+        date_precision="month",
+    )
+    with pytest.raises(ValidationError):
+        change.full_clean()
+    db_rejects(change.save)
+
+
+def test_dates_are_shown_and_exported_at_their_precision():
+    assert str(PartialDate.parse("2016")) == "2016"
+    assert PartialDate.parse("2022-12").isoformat() == "2022-12"
+    assert str(PartialDate.parse("2022-12")) == "December 2022"
+    assert str(PartialDate.parse("2017-12-19")) == "19 December 2017"
+    with pytest.raises(ValueError):
+        PartialDate.parse("Dec 2022")
+
+
+def test_deleting_a_document_with_claims_is_refused():
+    claim = ClaimFactory()
+    with pytest.raises(ProtectedError):
+        claim.document.delete()
+    assert Document.objects.filter(pk=claim.document.pk).exists()
+
+
+def test_deleting_a_claim_used_as_evidence_is_refused():
+    evidence = EvidenceFactory()
+    with pytest.raises(ProtectedError):
+        evidence.claim.delete()
+
+
+def test_current_status_is_that_of_the_latest_change():
+    recommendation = RecommendationFactory()
+    assert recommendation.status == "proposed"
+    StatusChangeFactory(recommendation=recommendation, status="proposed")
+    adopted = StatusChangeFactory(
+        recommendation=recommendation,
+        status="adopted",
+        date=datetime.date(2017, 12, 19),
+        date_precision="day",
+    )
+    StatusChangeFactory(
+        recommendation=recommendation,
+        status="abandoned",
+        date=datetime.date(2020, 6, 24),
+        date_precision="day",
+    )
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "abandoned"
+    StatusChange.objects.get(status="abandoned").delete()
+    assert Recommendation.objects.get(pk=recommendation.pk).status == adopted.status
+
+
+def test_every_save_increments_the_version():
+    document = DocumentFactory()
+    assert document.version == 1
+    document.title = "Changed"
+    document.save()
+    document.refresh_from_db()
+    assert document.version == 2
+
+
+def test_published_claims_of_unpublished_documents_are_not_published():
+    visible = ClaimFactory()
+    hidden = ClaimFactory(document=DocumentFactory(state="draft"))
+    assert list(Claim.objects.published()) == [visible]
+    assert hidden.state == "published"
