@@ -1,0 +1,167 @@
+"""Full-text search: PostgreSQL FTS, with a plain fallback on SQLite.
+
+On PostgreSQL every searchable table has a stored, generated ``search_vector``
+column (weighted: titles A, summaries and authors B, long text D) with a GIN
+index, created by migration ``0002_search_vectors``. The database keeps it up
+to date on every insert and update, bulk ones included, so no application code
+maintains it. The column is not a model field (SQLite has no tsvector); it is
+reached through :func:`vector`.
+
+Queries use ``websearch_to_tsquery``: ``"exact phrase"``, ``-word`` and ``or``
+work as on a web search engine. Ranked with ``ts_rank_cd``. Snippets come from
+``ts_headline``, computed only for the rows being shown.
+
+On SQLite the fallback matches every word (case-insensitively) in any of the
+searchable fields, in the list's usual order.
+"""
+
+import re
+from functools import reduce
+from operator import and_, or_
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import Claim, Document, Policy, Recommendation
+
+CONFIG = "english"
+MAX_QUERY_LENGTH = 200
+
+# model -> {weight: [fields]}; migration 0002 builds the stored columns from the same list.
+WEIGHTS = {
+    Document: {"A": ["title"], "B": ["authors", "abstract"], "D": ["body"]},
+    Claim: {"A": ["summary"], "B": ["quote"]},
+    Policy: {"A": ["title"], "B": ["summary"]},
+    Recommendation: {"A": ["title"], "B": ["summary"]},
+}
+
+# The field whose text a result's snippet is cut from.
+SNIPPET_FIELD = {Document: "body", Claim: "quote", Policy: "summary", Recommendation: "summary"}
+
+_START, _STOP = "\x02", "\x03"  # never in stored text; replaced after escaping
+
+
+class QueryTooLong(ValueError):
+    pass
+
+
+def clean_query(q):
+    """Strip what no search needs (control characters, surrounding space).
+
+    Raises :class:`QueryTooLong` past ``MAX_QUERY_LENGTH`` characters."""
+    q = re.sub(r"[\x00-\x1f\x7f]", " ", q or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise QueryTooLong(f"The search is limited to {MAX_QUERY_LENGTH} characters.")
+    return q
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def vector(model):
+    """The stored ``search_vector`` column of ``model``'s table."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
+
+
+def _tsquery(q):
+    return SearchQuery(q, search_type="websearch", config=CONFIG)
+
+
+def filter_search(queryset, q):
+    """``queryset`` narrowed to matches of ``q`` and annotated with ``rank``.
+
+    On PostgreSQL the result is ordered by rank (best first); callers that
+    want another order may ``order_by()`` again. An empty ``q`` matches all.
+    """
+    q = clean_query(q)
+    if not q:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    model = queryset.model
+    if is_postgres():
+        query = _tsquery(q)
+        return (
+            queryset.alias(search_vector=vector(model))
+            .filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query, cover_density=True))
+            .order_by("-rank", "pk")
+        )
+    fields = [f for names in WEIGHTS[model].values() for f in names]
+    words = _words(q)
+    if not words:
+        return queryset.none()
+    condition = reduce(
+        and_,
+        (reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)) for word in words),
+    )
+    return queryset.filter(condition).annotate(rank=Value(0.0, output_field=FloatField()))
+
+
+def _words(q):
+    """The words of a query for the fallback: quotes, ``or`` and ``-`` dropped."""
+    return [w for w in re.findall(r"[\w'-]+", q) if w.lower() != "or" and not w.startswith("-")]
+
+
+def add_snippets(objects, q, *, max_words=35):
+    """Set ``obj.snippet`` (safe HTML, matches in ``<mark>``) on each of
+    ``objects``: the page being shown, never the whole result set."""
+    objects = list(objects)
+    q = clean_query(q)
+    if not objects:
+        return objects
+    model = type(objects[0])
+    field = SNIPPET_FIELD[model]
+    if q and is_postgres():
+        headlines = dict(
+            model._default_manager.filter(pk__in=[o.pk for o in objects])
+            .annotate(
+                headline=SearchHeadline(
+                    field,
+                    _tsquery(q),
+                    config=CONFIG,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=max_words,
+                    min_words=max(5, max_words // 3),
+                    max_fragments=2,
+                    fragment_delimiter=" \u2026 ",
+                )
+            )
+            .values_list("pk", "headline")
+        )
+        for obj in objects:
+            obj.snippet = _marked(headlines.get(obj.pk, ""))
+        return objects
+    for obj in objects:
+        obj.snippet = _fallback_snippet(getattr(obj, field) or "", _words(q), max_words)
+    return objects
+
+
+def _marked(text):
+    return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def _fallback_snippet(text, words, max_words):
+    text = " ".join(text.split())
+    lower = text.lower()
+    hits = [lower.find(w.lower()) for w in words]
+    first = min((h for h in hits if h >= 0), default=0)
+    start = max(0, text.rfind(" ", 0, max(0, first - 80)) + 1) if first > 80 else 0
+    excerpt_words = text[start:].split(" ")[:max_words]
+    excerpt = " ".join(excerpt_words)
+    if words:
+        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+        excerpt = pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", excerpt)
+    prefix = "\u2026 " if start else ""
+    suffix = " \u2026" if len(text[start:].split(" ")) > max_words else ""
+    return _marked(prefix + excerpt + suffix)

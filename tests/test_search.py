@@ -1,0 +1,68 @@
+import pytest
+from django.db import connection
+
+from editorial.models import Claim, Document
+from editorial.search import QueryTooLong, add_snippets, clean_query, filter_search
+
+from .factories import ClaimFactory, DocumentFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search (run in CI)"
+)
+
+
+@pytest.fixture
+def claims():
+    aegis = ClaimFactory(
+        quote="a land-based missile defense system, like Aegis Ashore", summary="Deploy it."
+    )
+    gsomia = ClaimFactory()
+    space = ClaimFactory(
+        quote="creation of a Japanese space agency within the Ministry of Defense",
+        summary="Japan needs a military space agency.",
+    )
+    return aegis, gsomia, space
+
+
+def test_search_finds_by_words_in_the_quote(claims):
+    aegis, _, _ = claims
+    assert list(filter_search(Claim.objects.all(), "Aegis Ashore")) == [aegis]
+
+
+def test_search_with_an_empty_query_matches_everything(claims):
+    assert filter_search(Claim.objects.all(), "  ").count() == 3
+
+
+def test_search_for_nothing_known_is_empty(claims):
+    assert not filter_search(Claim.objects.all(), "zeppelin").exists()
+
+
+def test_control_characters_are_dropped_and_long_queries_refused():
+    assert clean_query("aegis\x00ashore") == "aegis ashore"
+    with pytest.raises(QueryTooLong):
+        clean_query("x" * 201)
+
+
+def test_snippets_mark_the_matches_and_escape_the_text():
+    document = DocumentFactory(body="Intro <script>alert(1)</script> about Aegis Ashore radars.")
+    [result] = add_snippets(filter_search(Document.objects.all(), "Aegis"), "Aegis")
+    assert "<mark>Aegis</mark>" in result.snippet
+    assert "<script>" not in result.snippet
+    assert document.pk == result.pk
+
+
+@postgres_only
+def test_websearch_syntax_on_postgresql(claims):
+    aegis, _gsomia, space = claims
+    qs = Claim.objects.all()
+    assert set(filter_search(qs, '"missile defense"')) == {aegis}
+    assert set(filter_search(qs, "agency or aegis")) == {aegis, space}
+    assert set(filter_search(qs, "japan -korea")) == {space}
+
+
+@postgres_only
+def test_title_matches_rank_above_body_matches():
+    in_body = DocumentFactory(title="Other", body="Aegis Ashore is mentioned once here.")
+    in_title = DocumentFactory(title="Aegis Ashore in Japan", body="Nothing else.")
+    assert list(filter_search(Document.objects.all(), "aegis")) == [in_title, in_body]
