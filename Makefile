@@ -45,5 +45,10 @@ migrations-check: export DJANGO_DEBUG ?= 1
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Benchmark on the local PostgreSQL (database alliance_bench) under gunicorn; see bench/run.py.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .editor-password

@@ -1,0 +1,377 @@
+"""`make bench`: latency and throughput of every page kind and API call.
+
+On PostgreSQL with production settings under gunicorn: loads the scale corpus
+if it is missing, then for each target measures the query count (in-process,
+once) and, with wrk at a fixed concurrency over loopback, the median and p95
+latency and requests per second; the same for a trivial Django view on the
+same server in the same run (the floor), and every figure as a ratio to it.
+A second, shorter round checks that worker memory stays flat.
+
+Writes bench/results.json and bench/results.md, and puts the table into the
+README between its bench markers. Exits non-zero if a request failed.
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alliance_bench"
+)
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SIZES = {"documents": 2000, "claims": 100_000, "recommendations": 10_000}
+
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DATABASE_URL": DATABASE_URL,
+    "API_ANON_RATE": "100000000/min",
+    "GUNICORN_ACCESSLOG": "",
+    "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+    "GUNICORN_MAX_REQUESTS": "0",
+}
+
+# (target, p95 limit in ms or None, minimum throughput ratio to the floor or None)
+TARGETS = {
+    "api_list": (60, 0.2),
+    "api_detail": (60, 0.2),
+    "api_search": (50, 0.2),
+    "api_304": (10, 0.8),
+    "recommendation_detail": (60, 0.1),
+    "search": (50, 0.1),
+    "home": (None, 0.1),
+    "recommendations": (None, 0.1),
+    "recommendations_filtered": (None, 0.1),
+    "document_detail": (None, 0.1),
+}
+MAX_QUERIES = 10
+
+
+def log(message):
+    print(f"[bench] {message}", flush=True)
+
+
+def manage(*args):
+    subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT, env=ENV, check=True)
+
+
+def ensure_database():
+    import psycopg
+    from psycopg import sql
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            log(f"creating database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def ensure_corpus():
+    manage("migrate", "--noinput", "-v0")
+    manage("import_corpus", "data/corpus", "--state", "published", "-v0")
+    manage("load_seed", "data/seed.yaml", "-v0")
+    from editorial.models import Claim, Document, Recommendation
+
+    generated = {
+        "documents": Document.objects.filter(slug__startswith="gen-").count(),
+        "claims": Claim.objects.filter(document__slug__startswith="gen-").count(),
+        "recommendations": Recommendation.objects.filter(slug__startswith="gen-").count(),
+    }
+    if generated != SIZES:
+        log(f"generating the scale corpus (found {generated})")
+        manage(
+            "generate_corpus",
+            "--clear",
+            *(f"--{name}={count}" for name, count in SIZES.items()),
+        )
+    manage("collectstatic", "--noinput", "-v0")
+    subprocess.run(
+        [
+            "psql",
+            DATABASE_URL,
+            "-q",
+            "-c",
+            "VACUUM ANALYZE",
+        ],
+        check=True,
+    )
+
+
+def targets():
+    """(name, path, extra headers) for each page kind, on typical rows."""
+    from django.test import Client
+
+    from editorial.models import Document, Recommendation, Topic
+
+    rec = (
+        Recommendation.objects.published()
+        .filter(slug__startswith="gen-", status="implemented")
+        .order_by("pk")
+        .first()
+    )
+    doc = Document.objects.published().filter(slug__startswith="gen-").order_by("pk").first()
+    topic = Topic.objects.filter(slug__startswith="gen-").order_by("pk").first()
+    api_list = "/api/v1/recommendations/"
+    etag = Client().get(api_list, HTTP_HOST="127.0.0.1").headers.get("ETag", "")
+    return [
+        ("floor", "/bench/floor", {}),
+        ("home", "/", {}),
+        ("recommendations", "/recommendations/", {}),
+        (
+            "recommendations_filtered",
+            f"/recommendations/?status=implemented&topic={topic.slug}",
+            {},
+        ),
+        ("recommendation_detail", f"/recommendations/{rec.slug}/", {}),
+        ("document_detail", f"/documents/{doc.slug}/", {}),
+        ("search", "/search/?q=missile+defense", {}),
+        ("api_list", api_list, {}),
+        ("api_detail", f"/api/v1/recommendations/{rec.slug}/", {}),
+        ("api_search", "/api/v1/claims/?q=missile+defense", {}),
+        ("api_304", api_list, {"If-None-Match": etag}),
+    ]
+
+
+def query_counts(items):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    counts = {}
+    for name, path, headers in items:
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, HTTP_HOST="127.0.0.1", **meta)
+        counts[name] = (len(captured), response.status_code)
+    return counts
+
+
+def start_server():
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "alliance.wsgi", "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=ENV,
+    )
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz")
+
+
+def worker_rss_mb(server):
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+    return total
+
+
+def wrk(path, headers, seconds):
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONCURRENCY}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+    ]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    command.append(f"http://127.0.0.1:{PORT}{path}")
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(items, seconds):
+    results = {}
+    for name, path, headers in items:
+        wrk(path, headers, 1)  # warm-up: connections, caches, the interpreter
+        raw = wrk(path, headers, seconds)
+        errors = sum(v for k, v in raw.items() if k.startswith("errors_"))
+        results[name] = {
+            "path": path,
+            "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+            "p50_ms": raw["p50_us"] / 1000,
+            "p95_ms": raw["p95_us"] / 1000,
+            "requests": raw["requests"],
+            "errors": errors,
+        }
+        log(
+            f"{name:26} {results[name]['rps']:8.1f} req/s  p50 {results[name]['p50_ms']:6.1f} ms"
+            f"  p95 {results[name]['p95_ms']:6.1f} ms  errors {errors}"
+        )
+    return results
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    pg = subprocess.run(
+        ["psql", DATABASE_URL, "-tAc", "SHOW server_version"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "concurrency": CONCURRENCY,
+        "seconds_per_target": SECONDS,
+        "corpus": SIZES,
+    }
+
+
+def verdicts(results, counts):
+    floor = results["floor"]["rps"]
+    rows = []
+    failures = []
+    for name, figures in results.items():
+        queries, status = counts[name]
+        ratio = figures["rps"] / floor
+        p95_limit, ratio_limit = TARGETS.get(name, (None, None))
+        misses = []
+        if p95_limit is not None and figures["p95_ms"] > p95_limit:
+            misses.append(f"p95 {figures['p95_ms']:.1f} > {p95_limit} ms")
+        if ratio_limit is not None and ratio < ratio_limit:
+            misses.append(f"ratio {ratio:.2f} < {ratio_limit}")
+        if name != "floor" and queries > MAX_QUERIES:
+            misses.append(f"{queries} queries > {MAX_QUERIES}")
+        if figures["errors"]:
+            misses.append(f"{figures['errors']} errors")
+        failures += [f"{name}: {m}" for m in misses]
+        rows.append(
+            {
+                "target": name,
+                "status": status,
+                "queries": queries,
+                **figures,
+                "ratio": ratio,
+                "p95_limit_ms": p95_limit,
+                "ratio_limit": ratio_limit,
+                "verdict": "; ".join(misses) or "ok",
+            }
+        )
+    return rows, failures
+
+
+def markdown(rows, info, memory):
+    lines = [
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
+        f"PostgreSQL {info['postgresql']}, Python {info['python']}; gunicorn "
+        f"(gunicorn.conf.py), wrk at {info['concurrency']} connections, "
+        f"{info['seconds_per_target']} s per target; corpus "
+        f"{info['corpus']['documents']:,} documents, {info['corpus']['claims']:,} claims, "
+        f"{info['corpus']['recommendations']:,} recommendations.",
+        "",
+        "| target | queries | p50 ms | p95 ms | req/s | ratio to floor | target | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for row in rows:
+        goal = ", ".join(
+            g
+            for g in (
+                f"p95 ≤ {row['p95_limit_ms']} ms" if row["p95_limit_ms"] else "",
+                f"ratio ≥ {row['ratio_limit']}" if row["ratio_limit"] else "",
+            )
+            if g
+        )
+        lines.append(
+            f"| {row['target']} | {row['queries']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['rps']:.0f} | {row['ratio']:.2f} | {goal or '—'} | {row['verdict']} |"
+        )
+    lines += [
+        "",
+        f"Worker memory (RSS, MB) after round 1: {memory['after_round_1']}; after round 2: "
+        f"{memory['after_round_2']} (growth {memory['growth_mb']:+.1f} MB).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(table):
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        readme.write_text(f"{before}{start}\n{table}{end}{after}", encoding="utf-8")
+
+
+def main():
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk); `make bench` installs it.")
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    ensure_database()
+    import django
+
+    django.setup()
+    ensure_corpus()
+    items = targets()
+    counts = query_counts(items)
+    server = start_server()
+    try:
+        log(f"round 1: {SECONDS} s per target at {CONCURRENCY} connections")
+        results = measure(items, SECONDS)
+        rss_1 = worker_rss_mb(server)
+        log("round 2 (memory check)")
+        measure(items, max(2, SECONDS // 3))
+        rss_2 = worker_rss_mb(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    memory = {
+        "after_round_1": [round(x, 1) for x in rss_1],
+        "after_round_2": [round(x, 1) for x in rss_2],
+        "growth_mb": round(sum(rss_2) / len(rss_2) - sum(rss_1) / len(rss_1), 1),
+    }
+    rows, failures = verdicts(results, counts)
+    info = machine()
+    (ROOT / "bench" / "results.json").write_text(
+        json.dumps({"machine": info, "results": rows, "memory": memory}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    table = markdown(rows, info, memory)
+    (ROOT / "bench" / "results.md").write_text(table, encoding="utf-8")
+    update_readme(table)
+    print(table)
+    errors = sum(row["errors"] for row in rows)
+    if failures:
+        log("targets missed:\n  " + "\n  ".join(failures))
+    if errors:
+        raise SystemExit(f"{errors} request(s) failed")
+
+
+if __name__ == "__main__":
+    main()
