@@ -12,6 +12,7 @@ from editorial.dates import PartialDate
 from editorial.models import Claim, Document, Evidence, Recommendation, StatusChange
 
 from .factories import (
+    ActorFactory,
     ClaimFactory,
     DocumentFactory,
     EvidenceFactory,
@@ -30,7 +31,7 @@ def db_rejects(callable_):
 
 
 @pytest.mark.parametrize(
-    "factory", [DocumentFactory, PolicyFactory, RecommendationFactory, TopicFactory]
+    "factory", [DocumentFactory, PolicyFactory, RecommendationFactory, TopicFactory, ActorFactory]
 )
 def test_slugs_are_unique(factory):
     first = factory()
@@ -97,6 +98,15 @@ def test_status_change_dates_follow_their_precision_too():
     with pytest.raises(ValidationError):
         change.full_clean()
     db_rejects(change.save)
+
+
+def test_a_policy_may_have_no_adoption_date_but_a_given_one_follows_its_precision():
+    PolicyFactory.build(adopted_on=None, adopted_precision="year").full_clean()
+    PolicyFactory(adopted_on=None, adopted_precision="year")
+    bad = PolicyFactory.build(adopted_on=datetime.date(2014, 7, 1), adopted_precision="year")
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    db_rejects(bad.save)
 
 
 def test_dates_are_shown_and_exported_at_their_precision():
