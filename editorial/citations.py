@@ -25,11 +25,27 @@ FORMATS = {
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+# Words that mark an author line as an organisation, not a person: its name
+# must stay whole ("Congressional Research Service", never "Service, C. R.").
+_ORGANISATION_WORDS = {
+    "agency", "association", "bureau", "center", "centre", "commission", "committee",
+    "council", "department", "forum", "foundation", "government", "group", "institute",
+    "institution", "ministry", "office", "program", "programme", "project", "research",
+    "secretariat", "service", "society", "staff", "university",
+}  # fmt: skip
+
+
+def is_organisation(name):
+    return any(word.lower().strip(".,") in _ORGANISATION_WORDS for word in name.split())
+
+
 def name_parts(name):
     """``(family, given)`` of an author's name as printed ("Rachel Hoff",
-    "Hoff, Rachel"); ``(name, "")`` for a single word or an organisation
-    we cannot split."""
+    "Hoff, Rachel"); ``(name, "")`` for a single word or an organisation,
+    which are never split."""
     name = " ".join(name.split())
+    if is_organisation(name):
+        return name, ""
     if "," in name:
         family, given = (part.strip() for part in name.split(",", 1))
         return family, given

@@ -94,17 +94,22 @@ def status_counts(published_recommendations):
 def document_list(queryset):
     """Documents for a list, with how many published claims and
     recommendations each has (counted in the same query)."""
-    return queryset.defer(*DOCUMENT_LIST_FIELDS).annotate(
-        claim_count=Count(
-            "claims",
-            filter=Q(claims__state=State.PUBLISHED),
-            distinct=True,
-        ),
-        recommendation_count=Count(
-            "recommendations",
-            filter=Q(recommendations__state=State.PUBLISHED),
-            distinct=True,
-        ),
+    # Meta.ordering does not apply to a grouped query: order explicitly.
+    return (
+        queryset.defer(*DOCUMENT_LIST_FIELDS)
+        .order_by("-published_on", "title")
+        .annotate(
+            claim_count=Count(
+                "claims",
+                filter=Q(claims__state=State.PUBLISHED),
+                distinct=True,
+            ),
+            recommendation_count=Count(
+                "recommendations",
+                filter=Q(recommendations__state=State.PUBLISHED),
+                distinct=True,
+            ),
+        )
     )
 
 
