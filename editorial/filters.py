@@ -9,6 +9,8 @@ documents only: a draft's title must not leak through a drop-down.
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 
 from .models import Actor, Claim, Document, Recommendation, Status, Topic
 from .search import MAX_QUERY_LENGTH, filter_search
@@ -16,6 +18,50 @@ from .search import MAX_QUERY_LENGTH, filter_search
 
 def published_documents(request=None):
     return Document.objects.published().only("pk", "slug", "title")
+
+
+class _FetchedOnceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.options():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.options()) + (self.field.empty_label is not None)
+
+
+class FetchedOnceModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that fetches its (few) options once per form, so
+    validating the submitted value and rendering the drop-down share one
+    query instead of two."""
+
+    iterator = _FetchedOnceIterator
+
+    def options(self):
+        if not hasattr(self, "_options"):
+            self._options = list(self.queryset)
+        return self._options
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        for obj in self.options():
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.__dict__.pop("_options", None)  # each form fetches its own
+        return result
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = FetchedOnceModelChoiceField
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -36,21 +82,21 @@ class RecommendationFilter(SearchFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Status.choices, empty_label="Any status", label="Status"
     )
-    topic = django_filters.ModelChoiceFilter(
+    topic = ModelChoiceFilter(
         field_name="topics",
         to_field_name="slug",
         queryset=Topic.objects.all(),
         empty_label="Any topic",
         label="Topic",
     )
-    actor = django_filters.ModelChoiceFilter(
+    actor = ModelChoiceFilter(
         field_name="actors",
         to_field_name="slug",
         queryset=Actor.objects.all(),
         empty_label="Any actor",
         label="Addressed to",
     )
-    document = django_filters.ModelChoiceFilter(
+    document = ModelChoiceFilter(
         field_name="documents",
         to_field_name="slug",
         queryset=published_documents,
@@ -64,13 +110,13 @@ class RecommendationFilter(SearchFilterSet):
 
 
 class ClaimFilter(SearchFilterSet):
-    document = django_filters.ModelChoiceFilter(
+    document = ModelChoiceFilter(
         to_field_name="slug",
         queryset=published_documents,
         empty_label="Any document",
         label="Document",
     )
-    topic = django_filters.ModelChoiceFilter(
+    topic = ModelChoiceFilter(
         field_name="topics",
         to_field_name="slug",
         queryset=Topic.objects.all(),

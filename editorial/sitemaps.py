@@ -11,7 +11,9 @@ class PublishedSitemap(Sitemap):
     fields = ("pk", "slug", "updated_at")
 
     def items(self):
-        return self.model.objects.published().only(*self.fields).order_by("pk")
+        # A list, not a queryset: the paginator then counts it without a
+        # second query.
+        return list(self.model.objects.published().only(*self.fields).order_by("pk"))
 
     def lastmod(self, item):
         return item.updated_at

@@ -262,10 +262,11 @@ class SearchView(PublishedMixin, TemplateView):
     def _queryset(self, model, q):
         queryset = filter_search(self.published(model), q)
         if model is Claim:
-            queryset = queryset.select_related("document")
-        if model in (Document, Claim):
-            prefix = "document__" if model is Claim else ""
-            queryset = queryset.defer(*(prefix + f for f in selectors.DOCUMENT_LIST_FIELDS))
+            queryset = queryset.select_related("document").defer(
+                *(f"document__{name}" for name in selectors.DOCUMENT_LIST_FIELDS)
+            )
+        # A document's snippet is cut from its body (on SQLite, in Python), so
+        # documents keep theirs.
         return queryset
 
     def get(self, request, *args, **kwargs):
