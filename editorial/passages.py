@@ -58,12 +58,14 @@ def claim_spans(body, claims):
     return spans
 
 
-def highlighted_paragraphs(body, claims):
+def highlighted_paragraphs(body, claims, *, anchors=True):
     """The body as a list of safe HTML strings, one per paragraph, each claim
     wrapped in ``<mark>`` (see the module docstring). Line breaks inside a
-    paragraph are kept as ``<br>``."""
+    paragraph are kept as ``<br>``. Without ``anchors``, no mark has an id
+    (for an excerpt shown on another page)."""
     spans = sorted(claim_spans(body, claims), key=lambda s: (s.start, -s.end, s.claim_id))
-    anchored = set()
+    # Claims already given their anchor; with anchors off, all count as given.
+    anchored = set() if anchors else {span.claim_id for span in spans}
     paragraphs = []
     for p_start, p_end in paragraph_spans(body):
         inside = [s for s in spans if s.start < p_end and s.end > p_start]
@@ -121,6 +123,27 @@ class Context:
     after: str
     starts_mid_text: bool
     ends_mid_text: bool
+
+    def paragraphs(self, claim_id):
+        """The excerpt as safe HTML paragraphs (as on the document page),
+        the quote marked, and an ellipsis where the text goes on."""
+        text = self.before + self.quote + self.after
+        span = Span(len(self.before), len(self.before) + len(self.quote), claim_id)
+        claim = _AnchoredClaim(span.claim_id, span.start, span.end)
+        paragraphs = highlighted_paragraphs(text, [claim], anchors=False)
+        if paragraphs and self.starts_mid_text:
+            paragraphs[0] = mark_safe("\u2026" + paragraphs[0])
+        if paragraphs and self.ends_mid_text:
+            paragraphs[-1] = mark_safe(paragraphs[-1] + "\u2026")
+        return paragraphs
+
+
+@dataclass(frozen=True)
+class _AnchoredClaim:
+    pk: int
+    start_offset: int
+    end_offset: int
+    anchor_problem: str = ""
 
 
 def quote_in_context(body, start, end, *, chars=320):

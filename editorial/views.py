@@ -156,7 +156,7 @@ class ClaimDetail(PublishedMixin, DetailView):
         if not claim.anchor_problem:
             context = passages.quote_in_context(
                 claim.document.body, claim.start_offset, claim.end_offset
-            )
+            ).paragraphs(claim.pk)
         url = self.request.build_absolute_uri(claim.get_absolute_url())
         document_url = self.request.build_absolute_uri(claim.document.get_absolute_url())
         return super().get_context_data(

@@ -32,7 +32,14 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def load_seed_data():
     """The real corpus and curated data set, as `make run` loads them."""
-    call_command("import_corpus", str(DATA / "corpus"), "--state", "published", verbosity=0)
+    call_command(
+        "import_corpus",
+        str(DATA / "corpus"),
+        "--state",
+        "published",
+        verbosity=0,
+        stdout=StringIO(),
+    )
     call_command("load_seed", str(DATA / "seed.yaml"), stdout=StringIO())
 
 

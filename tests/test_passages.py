@@ -135,3 +135,15 @@ def test_quote_in_context_at_the_edges_of_the_text():
     assert not context.starts_mid_text
     assert not context.ends_mid_text
     assert context.after == " and then a little more."
+
+
+def test_a_context_keeps_its_paragraphs_and_marks_the_quote_without_an_anchor():
+    body = "Before text here.\n\nThe quote starts here\n\nand ends here. After text."
+    start = body.index("The quote")
+    end = body.index(" After")
+    paragraphs = quote_in_context(body, start, end, chars=8).paragraphs(42)
+    parser = parse(paragraphs)
+    assert parser.ids == []
+    assert parser.text_by_claim == {"42": "The quote starts hereand ends here."}
+    assert paragraphs[0].startswith("\u2026")
+    assert paragraphs[-1].endswith("\u2026")

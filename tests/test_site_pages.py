@@ -264,10 +264,14 @@ def test_the_document_page_lists_the_recommendations_it_makes(client, seeded_sit
 def test_a_claim_page_shows_the_quote_in_its_context_and_links_to_its_anchor(client, seeded_site):
     claim = Claim.objects.get(quote__startswith="In particular, the alliance should pursue")
     tree = html(client.get(claim.get_absolute_url()))
-    context = tree.xpath("//div[@class='context']/p")[0]
-    assert quotes.normalise(context.xpath("string(.//mark)")) == quotes.normalise(claim.quote)
+    [context] = tree.xpath("//div[@class='context']")
+    marked = " ".join(mark.text_content() for mark in context.xpath(".//mark"))
+    assert quotes.normalise(marked) == quotes.normalise(claim.quote)
+    assert not context.xpath(".//mark[@id]")  # the anchor is on the document page
     before = context.text_content().split("In particular, the alliance should pursue")[0]
     assert len(before) > 100  # there is text before the quote
+    assert before.lstrip().startswith("\u2026")
+    assert len(context.xpath("./p")) == 2  # the quote crosses a paragraph break, kept
     assert f"/documents/{HOFF}/#claim-{claim.pk}" in tree.xpath("//main//a/@href")
     data = json.loads(tree.xpath("//script[@type='application/ld+json']")[0].text)
     assert data["@type"] == "Claim"
