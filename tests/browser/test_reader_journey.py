@@ -154,3 +154,41 @@ def test_every_kind_of_page_passes_axe_with_no_serious_violation(
             problems[name] = described
     context.close()
     assert problems == {}, problems
+
+
+def test_the_site_works_without_javascript(browser, seeded_live):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(seeded_live + "/recommendations/")
+    page.get_by_label("Status").select_option("superseded")
+    page.get_by_label("Topic").select_option("ballistic-missile-defense")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"status=superseded&.*topic=ballistic-missile-defense"))
+    page.get_by_role("link", name=re.compile("Aegis Ashore")).click()
+    page.locator("a.quote__link").first.click()
+    expect(page).to_have_url(re.compile(r"/documents/hoff-2016-next-steps/#claim-\d+$"))
+    expect(page.locator("mark.claim:target")).to_be_in_viewport()
+    page.get_by_label("Search everything").fill("Aegis")
+    page.get_by_label("Search everything").press("Enter")
+    expect(page.locator("h2.results__count")).to_contain_text("for “Aegis”")
+    context.close()
+
+
+def test_keyboard_users_get_a_skip_link_and_a_visible_focus(browser, seeded_live):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(seeded_live + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(seeded_live + "/#main")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.evaluate("el => el.closest('main') !== null")
+    outline = focused.evaluate(
+        "el => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth"
+    )
+    assert outline == "solid 3px", outline
+    context.close()
