@@ -64,6 +64,14 @@ class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = FetchedOnceModelChoiceField
 
 
+class FilterForm(forms.Form):
+    """Labels stand above their controls: no colon after them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """Adds ``q``: full-text search ranked on PostgreSQL (``search.py``)."""
 
@@ -106,6 +114,7 @@ class RecommendationFilter(SearchFilterSet):
 
     class Meta:
         model = Recommendation
+        form = FilterForm
         fields = ["q", "status", "topic", "actor", "document"]
 
 
@@ -129,4 +138,5 @@ class ClaimFilter(SearchFilterSet):
 
     class Meta:
         model = Claim
+        form = FilterForm
         fields = ["q", "document", "topic", "kind"]
