@@ -45,9 +45,9 @@ class PublishedMixin:
 
 
 class FilteredListMixin:
-    """A list narrowed by a FilterSet. An invalid filter (an unknown status,
-    topic or page of search text too long) shows the form's errors on an
-    empty list with status 400, rather than silently ignoring it."""
+    """A list narrowed by a FilterSet. An invalid filter (an unknown status or
+    topic, a search longer than allowed) shows the form's errors on an empty
+    list with status 400, rather than being silently ignored."""
 
     filterset_class = None
 
