@@ -15,7 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --group dev
 	touch $(STAMP)
 
-install: $(STAMP)
+# The browser tests inject axe-core from npm; `npm ci` installs the locked version.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(if $(wildcard package.json),$(NODE_STAMP))
 
 # The local demo: DEBUG on, embedded SQLite unless DATABASE_URL says otherwise.
 run: export DJANGO_DEBUG ?= 1

@@ -1,3 +1,6 @@
+from io import StringIO
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,3 +25,45 @@ def alice(db):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def load_seed_data():
+    """The real corpus and curated data set, as `make run` loads them."""
+    call_command(
+        "import_corpus",
+        str(DATA / "corpus"),
+        "--state",
+        "published",
+        verbosity=0,
+        stdout=StringIO(),
+    )
+    call_command("load_seed", str(DATA / "seed.yaml"), stdout=StringIO())
+
+
+def delete_content():
+    # Children first: documents refuse deletion while they have claims.
+    from editorial.models import (
+        Actor,
+        Claim,
+        Document,
+        Evidence,
+        Policy,
+        Recommendation,
+        StatusChange,
+        Topic,
+    )
+
+    for model in (Evidence, StatusChange, Recommendation, Policy, Claim, Document, Topic, Actor):
+        model.objects.all().delete()
+
+
+@pytest.fixture(scope="module")
+def seeded_site(django_db_setup, django_db_blocker):
+    """The seed content, loaded once for a module's read-only page tests."""
+    with django_db_blocker.unblock():
+        load_seed_data()
+        yield
+        delete_content()

@@ -1,0 +1,187 @@
+"""Reads shaped for the public pages: published rows, and only the published
+rows they show, fetched in a fixed number of queries however many there are.
+
+Each function takes a queryset that already went through ``.published()``
+(the views' one gate) and adds what its template needs. Related rows are
+prefetched through published-only querysets, so a draft policy or a claim of
+an unpublished document never reaches a template, and no template has to know
+the rule.
+"""
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+
+from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
+from .publishing import State
+
+# The full text is large; lists and related rows never need it.
+DOCUMENT_LIST_FIELDS = ("body", "notes")
+
+
+def documents_brief():
+    """Published documents without their full text (for lists and links)."""
+    return Document.objects.published().defer(*DOCUMENT_LIST_FIELDS)
+
+
+def visible_evidence():
+    """Evidence whose claim is visible (a published claim of a published
+    document), with the claim and its document, in the editors' order."""
+    return (
+        Evidence.objects.filter(claim__in=Claim.objects.published())
+        .select_related("claim__document")
+        .defer(*(f"claim__document__{name}" for name in DOCUMENT_LIST_FIELDS))
+        .order_by("position", "pk")
+    )
+
+
+def _latest_change(field):
+    latest = StatusChange.objects.filter(recommendation=OuterRef("pk")).order_by(
+        "-date", "-position", "-pk"
+    )
+    return Subquery(latest.values(field)[:1])
+
+
+def with_status_date(queryset):
+    """Annotate the date (and its precision) of the latest status change, so
+    a status badge can say since when, without a query per row."""
+    return queryset.annotate(
+        status_date=_latest_change("date"),
+        status_date_precision=_latest_change("date_precision"),
+    )
+
+
+def recommendation_list(queryset):
+    """Recommendations for a list: status date, topics and actors."""
+    return with_status_date(queryset).prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("name")),
+        Prefetch("actors", queryset=Actor.objects.order_by("name")),
+    )
+
+
+def recommendation_detail(queryset):
+    """A recommendation with everything its page shows, published-only."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "status_changes",
+            queryset=StatusChange.objects.order_by("date", "position", "pk"),
+        ),
+        # A status change may name a policy that is not (or no longer)
+        # published; prefetching the foreign key through a published-only
+        # queryset leaves it as None, so the page cannot link to it.
+        Prefetch("status_changes__policy", queryset=Policy.objects.published()),
+        Prefetch("evidence", queryset=visible_evidence()),
+        Prefetch("policies", queryset=Policy.objects.published()),
+        Prefetch("documents", queryset=documents_brief()),
+        Prefetch("topics", queryset=Topic.objects.order_by("name")),
+        Prefetch("actors", queryset=Actor.objects.order_by("name")),
+    )
+
+
+def recent_status_changes(published_recommendations, *, limit):
+    """The latest status changes of published recommendations, newest first."""
+    return (
+        StatusChange.objects.filter(recommendation__in=published_recommendations)
+        .select_related("recommendation")
+        .order_by("-date", "-position", "-pk")[:limit]
+    )
+
+
+def status_counts(published_recommendations):
+    """``{status: count}`` of published recommendations, in one query."""
+    rows = published_recommendations.order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def document_list(queryset):
+    """Documents for a list, with how many published claims and
+    recommendations each has (counted in the same query)."""
+    # Meta.ordering does not apply to a grouped query: order explicitly.
+    return (
+        queryset.defer(*DOCUMENT_LIST_FIELDS)
+        .order_by("-published_on", "title")
+        .annotate(
+            claim_count=Count(
+                "claims",
+                filter=Q(claims__state=State.PUBLISHED),
+                distinct=True,
+            ),
+            recommendation_count=Count(
+                "recommendations",
+                filter=Q(recommendations__state=State.PUBLISHED),
+                distinct=True,
+            ),
+        )
+    )
+
+
+def document_detail(queryset, published_claims, published_recommendations):
+    """A document with its visible claims (in text order, for highlighting)
+    and the published recommendations it makes."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "claims",
+            queryset=published_claims.filter(anchor_problem="").order_by("start_offset", "pk"),
+            to_attr="visible_claims",
+        ),
+        Prefetch(
+            "recommendations",
+            queryset=with_status_date(published_recommendations).order_by("title"),
+        ),
+    )
+
+
+def claim_list(queryset):
+    return (
+        queryset.select_related("document")
+        .defer(*(f"document__{name}" for name in DOCUMENT_LIST_FIELDS))
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+    )
+
+
+def claim_detail(queryset, published_recommendations):
+    """A claim with its document (whose text gives the quote its context),
+    the published recommendations it is evidence for, and the published
+    policies it discusses."""
+    return queryset.select_related("document").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("name")),
+        Prefetch(
+            "evidence",
+            queryset=Evidence.objects.filter(recommendation__in=published_recommendations)
+            .select_related("recommendation")
+            .order_by("recommendation__title"),
+            to_attr="visible_evidence",
+        ),
+        Prefetch("policies", queryset=Policy.objects.published()),
+    )
+
+
+def policy_list(queryset):
+    return queryset.prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("name")))
+
+
+def policy_detail(queryset, published_claims, published_recommendations):
+    """A policy with its actors, the visible claims that discuss it, the
+    published recommendations related to it, and the status changes (of
+    published recommendations) it enacted."""
+    return queryset.prefetch_related(
+        Prefetch("actors", queryset=Actor.objects.order_by("name")),
+        Prefetch(
+            "claims",
+            queryset=claim_list(published_claims).order_by("document__title", "start_offset"),
+        ),
+        Prefetch(
+            "recommendations",
+            queryset=with_status_date(published_recommendations).order_by("title"),
+        ),
+        Prefetch(
+            "status_changes",
+            queryset=StatusChange.objects.filter(recommendation__in=published_recommendations)
+            .select_related("recommendation")
+            .order_by("date", "position", "pk"),
+            to_attr="visible_status_changes",
+        ),
+    )
+
+
+def feed_status_changes(*, limit):
+    """Status changes of published recommendations for the Atom feed."""
+    return recent_status_changes(Recommendation.objects.published(), limit=limit)

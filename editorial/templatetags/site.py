@@ -1,0 +1,63 @@
+"""Template helpers for the public site."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from editorial.dates import display_at_precision, iso_at_precision
+
+register = template.Library()
+
+# The same escapes as Django's ``json_script``: with these, no string in the
+# data can end the <script> element or open a comment inside it.
+_SCRIPT_ESCAPES = {
+    ord(">"): "\\u003E",
+    ord("<"): "\\u003C",
+    ord("&"): "\\u0026",
+    ord("\u2028"): "\\u2028",
+    ord("\u2029"): "\\u2029",
+}
+
+
+@register.filter
+def json_ld(data):
+    """Embed ``data`` as a JSON-LD script element, escaped like json_script.
+
+    A JSON-LD block is data, not script: browsers never run it, so it needs
+    no CSP nonce."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.simple_tag
+def partial_date(date, precision):
+    """A <time> element for a date known to a year, month or day."""
+    if date is None:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        iso_at_precision(date, precision),
+        display_at_precision(date, precision),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with ``changes`` applied (a value of None
+    removes the key): pagination links keep the filters."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.inclusion_tag("includes/status_badge.html")
+def status_badge(status, label, since=None, since_precision=None):
+    return {"status": status, "label": label, "since": since, "since_precision": since_precision}
