@@ -549,7 +549,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='evidence',
-            constraint=models.UniqueConstraint(fields=('recommendation', 'claim'), name='evidence_unique_recommendation_claim'),
+            constraint=models.UniqueConstraint(fields=('recommendation', 'claim'), name='evidence_unique_recommendation_claim', violation_error_message='This claim is already linked to this recommendation.'),
         ),
         migrations.AddConstraint(
             model_name='statuschange',
