@@ -31,18 +31,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, DateTimeField, Max, OuterRef, Subquery
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
 
+def _newest(queryset, field):
+    # The output field is explicit: SQLite would otherwise hand back a string.
+    newest = queryset.order_by(f"-{field}").values(field)[:1]
+    return Subquery(newest, output_field=DateTimeField())
+
+
 def _newest_saved(model):
-    return Subquery(model._base_manager.order_by("-updated_at").values("updated_at")[:1])
+    return _newest(model._base_manager.all(), "updated_at")
 
 
 def _newest_revision(model, **lookup):
-    history = model.history.model._base_manager.filter(**lookup)
-    return Subquery(history.order_by("-history_date").values("history_date")[:1])
+    return _newest(model.history.model._base_manager.filter(**lookup), "history_date")
 
 
 def source_stamps(sources):
@@ -50,15 +55,15 @@ def source_stamps(sources):
     stamps = {}
     for model in sources:
         name = model._meta.model_name
-        stamps[f"_saved_{name}"] = _newest_saved(model)
-        stamps[f"_revised_{name}"] = _newest_revision(model)
+        stamps[f"_api_saved_{name}"] = _newest_saved(model)
+        stamps[f"_api_revised_{name}"] = _newest_revision(model)
     return stamps
 
 
 def detail_annotations(model, sources):
     """Annotations that let a detail's validator come with the object itself."""
     return {
-        "_revised_self": _newest_revision(model, id=OuterRef("pk")),
+        "_api_revised_self": _newest_revision(model, id=OuterRef("pk")),
         **source_stamps(source for source in sources if source is not model),
     }
 
@@ -88,7 +93,7 @@ class Validator:
 
     @classmethod
     def for_detail(cls, request, obj):
-        names = sorted(name for name in vars(obj) if name.startswith(("_saved_", "_revised_")))
+        names = sorted(name for name in vars(obj) if name.startswith("_api_"))
         values = [obj.updated_at, *(getattr(obj, name) for name in names)]
         return cls.build(request, (obj.pk, obj.version), values)
 

@@ -40,6 +40,10 @@ def _csv_header(serializer_class):
 
 
 class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
+    # Only what an id or a slug can be reaches a view (anything else, a NUL
+    # byte included, is the JSON 404 of the catch-all route); ids of any
+    # length are fine, Django answers an out-of-range one with no rows.
+    lookup_value_regex = "[0-9]+"
     serializer_class = None  # the list's representation
     detail_serializer_class = None  # the detail's, if richer
     sources = ()  # models whose rows appear in a representation (see caching)
@@ -172,6 +176,7 @@ class DocumentViewSet(PublishedViewSet):
     """Published documents. The list leaves out the full text (`body`); the detail has it."""
 
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.DocumentSerializer
     detail_serializer_class = serializers.DocumentDetailSerializer
     filterset_class = filters.DocumentFilter
@@ -217,6 +222,7 @@ class PolicyViewSet(PublishedViewSet):
     """Published government policies, with the published claims that discuss them."""
 
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.PolicySerializer
     filterset_class = filters.PolicyFilter
     sources = (Policy, Actor, Claim, Document)
@@ -237,6 +243,7 @@ class RecommendationViewSet(PublishedViewSet):
     the case for a recommendation."""
 
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.RecommendationSerializer
     detail_serializer_class = serializers.RecommendationDetailSerializer
     filterset_class = filters.RecommendationFilter
@@ -307,6 +314,7 @@ class TopicViewSet(PublishedViewSet):
     """The topics recommendations and claims are filed under."""
 
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.TopicSerializer
     filterset_class = filters.TopicFilter
     sources = (Topic,)
@@ -319,6 +327,7 @@ class ActorViewSet(PublishedViewSet):
     """The governments recommendations are addressed to and policies belong to."""
 
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.ActorSerializer
     filterset_class = filters.ActorFilter
     sources = (Actor,)
