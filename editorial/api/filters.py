@@ -117,8 +117,17 @@ class SlugFilter(django_filters.ModelChoiceFilter):
         super().__init__(queryset=queryset, to_field_name="slug", **kwargs)
 
 
+class NoEmptyItemsCSVField(django_filters.fields.BaseCSVField):
+    def clean(self, value):
+        if value and any(item == "" for item in value):
+            raise forms.ValidationError("Leave no empty item between commas.", code="invalid")
+        return super().clean(value)
+
+
 class OrderingFilter(django_filters.OrderingFilter):
     """Explicit sort keys; the primary key breaks ties, so pages never overlap."""
+
+    base_field_class = NoEmptyItemsCSVField
 
     def __init__(self, fields, **kwargs):
         kwargs.setdefault(

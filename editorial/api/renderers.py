@@ -79,8 +79,8 @@ class CSVRenderer(BaseCSVRenderer):
 
     def render(self, data, media_type=None, renderer_context=None):
         renderer_context = renderer_context or {}
-        if isinstance(data, dict) and "results" in data:
-            data = data["results"]
+        if isinstance(data, dict):
+            data = data.get("results", [data])
         rows = [flatten(item) for item in data or []]
         return super().render(rows, media_type, renderer_context)
 

@@ -1,8 +1,11 @@
 """What drf-spectacular adds to every operation, so the schema tells the truth:
 
+- query parameters may be neither empty nor hold a NUL character;
 - the ``format`` parameter (``json``, and ``csv`` on lists), with CSV
   documented as text rather than as the JSON schema;
-- the conditional-request headers and the 304 they can produce;
+- the 304 that a conditional request (If-None-Match, If-Modified-Since) can
+  produce; those standard request headers are not declared as parameters,
+  since any value is acceptable (one that matches nothing gets a 200);
 - the ETag / Last-Modified headers of a 200, and Retry-After of a 429;
 - the JSON error responses (400, 401, 404, 406, 429) with their one shape.
 """
@@ -28,7 +31,27 @@ def _header(name, description, responses, *, type=OpenApiTypes.STR):
     )
 
 
+def _strict(schema):
+    """The API refuses ``?name=`` and NUL characters in any parameter (see
+    ``PublishedViewSet.check_query_parameters``); say so."""
+    if "anyOf" in schema:
+        for option in schema["anyOf"]:
+            _strict(option)
+    elif schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        schema.setdefault("minLength", 1)
+        schema.setdefault("pattern", "^[^\\u0000]*$")
+    elif schema.get("type") == "array":
+        schema.setdefault("minItems", 1)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["in"] == "query":
+                _strict(parameter["schema"])
+        return operation
+
     def get_override_parameters(self):
         formats = [renderer.format for renderer in self.view.get_renderers()]
         return [
@@ -42,18 +65,6 @@ class AutoSchema(openapi.AutoSchema):
                     "The response format (default json)."
                     + (" csv: the page's items as a table." if "csv" in formats else "")
                 ),
-            ),
-            OpenApiParameter(
-                "If-None-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="An ETag from an earlier response: 304 if nothing changed.",
-            ),
-            OpenApiParameter(
-                "If-Modified-Since",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="An HTTP date (as in Last-Modified): 304 if nothing changed since.",
             ),
             _header("ETag", "Validator for If-None-Match.", [200, 304]),
             _header("Last-Modified", "Validator for If-Modified-Since.", [200, 304]),

@@ -44,6 +44,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     # byte included, is the JSON 404 of the catch-all route); ids of any
     # length are fine, Django answers an out-of-range one with no rows.
     lookup_value_regex = "[0-9]+"
+    # Reading is all there is: anything else, OPTIONS included, is a 405.
+    http_method_names = ["get", "head"]
     serializer_class = None  # the list's representation
     detail_serializer_class = None  # the detail's, if richer
     sources = ()  # models whose rows appear in a representation (see caching)
@@ -75,13 +77,14 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         return self.serializer_class
 
     def get_renderers(self):
-        if self.action == "list":
+        # By route, not action: a refused method (405) must not choke on ?format=csv.
+        if not self.detail:
             return [JSONRenderer(), CSVRenderer()]
         return [JSONRenderer()]
 
     def get_renderer_context(self):
         context = super().get_renderer_context()
-        if self.action == "list":
+        if not self.detail:
             context["header"] = _csv_header(self.get_serializer_class())
         return context
 
@@ -95,7 +98,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.check_query_parameters(request)
+        if self.action in ("list", "retrieve"):  # other methods get their 405
+            self.check_query_parameters(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON whatever format the request asked for.
@@ -106,7 +110,7 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def check_query_parameters(self, request):
         """Refuse what no endpoint understands, before any query runs: a
-        misspelt filter would otherwise silently return everything."""
+        misspelt or empty filter would otherwise silently return everything."""
         allowed = {"format"}
         if self.action == "list":
             allowed |= set(self.filterset_class.base_filters) | PAGINATION_PARAMETERS
@@ -116,6 +120,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
                 problems[name.replace("\x00", "\\x00")] = ["Must not contain NUL characters."]
             elif name not in allowed:
                 problems[name] = [f"Unknown parameter. Known here: {', '.join(sorted(allowed))}."]
+            elif not all(values):
+                problems[name] = ["Must not be empty: leave the parameter out instead."]
         if problems:
             raise ValidationError(problems)
 
