@@ -4,6 +4,7 @@ app in-process, and checks each answer against the schema. No server error,
 no undocumented status, header or content type, no body that breaks the
 documented shape."""
 
+import warnings
 import zlib
 from functools import cache
 from io import StringIO
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
-from alliance.wsgi import application
 from editorial.api import views
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -24,6 +26,11 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 # Loaded when the module is collected: generating the schema touches no
 # database. (schemathesis' lazy fixture loader does not work with pytest 9.)
+# The static files are collected later, for the session; WhiteNoise's warning
+# that they are not there yet concerns no request made here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    application = WSGIHandler()
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
@@ -35,6 +42,19 @@ def seeded(django_db_setup, django_db_blocker):
         call_command("load_seed", str(DATA / "seed.yaml"), stdout=StringIO())
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """Requests go straight to the WSGI app, not through Django's test client,
+    so Django would close the database connection after each one (it is in a
+    transaction, unlike a server's) and lose the test's data. The test client
+    disconnects the same handler for the same reason."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 # Slug filters and lookups name rows that must exist (an unknown slug is a
@@ -95,6 +115,8 @@ def before_call(context, case, kwargs):
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_answers_as_its_schema_says(seeded, db, settings, case):
+def test_every_operation_answers_as_its_schema_says(
+    seeded, db, wsgi_keeps_the_test_connection, settings, case
+):
     settings.API_ANON_RATE = "100000/min"  # hundreds of requests per operation
     case.call_and_validate()

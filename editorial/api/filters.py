@@ -41,12 +41,11 @@ class DateOrDateTimeField(forms.DateTimeField):
         if result is None:
             return None
         try:
-            # An aware time near year 1 or 9999 may not exist in UTC; refuse it
-            # here rather than let the database driver overflow.
-            result.astimezone(datetime.UTC)
+            # In UTC: PostgreSQL refuses offsets past 15:59 that Python allows,
+            # and an aware time near year 1 or 9999 may not exist in UTC at all.
+            return result.astimezone(datetime.UTC)
         except OverflowError:
             raise forms.ValidationError("This time is out of range.", code="invalid") from None
-        return result
 
 
 @extend_schema_field(
