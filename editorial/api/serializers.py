@@ -31,9 +31,11 @@ PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 class Links:
     """Absolute URLs for one request, without a ``reverse()`` per row.
 
-    Each view name is reversed once with a placeholder key; the URL of every
-    row is then that template with its key put in. Slugs and ids need no
-    escaping (the URL patterns accept only ``[-a-zA-Z0-9_]``).
+    Each kind of link is built once with a placeholder key (an API route by
+    its name; a site page by the model's own ``get_absolute_url()``, so the
+    site's URLs can change freely); the URL of every row is then that
+    template with its key put in. Slugs and ids need no escaping: the URL
+    patterns accept only ``[-a-zA-Z0-9_]``.
     """
 
     PLACEHOLDER = "0123456789"
@@ -49,37 +51,59 @@ class Links:
             links = request._api_links = cls(request)
         return links
 
-    def url(self, viewname, kwarg, key):
-        template = self._templates.get(viewname)
+    def _fill(self, kind, key, path):
+        template = self._templates.get(kind)
         if template is None:
-            path = reverse(viewname, kwargs={kwarg: self.PLACEHOLDER})
-            template = self.request.build_absolute_uri(path).rsplit(self.PLACEHOLDER, 1)
-            self._templates[viewname] = template
+            template = self.request.build_absolute_uri(path()).rsplit(self.PLACEHOLDER, 1)
+            self._templates[kind] = template
         return f"{template[0]}{key}{template[1]}"
+
+    def api(self, viewname, kwarg, key):
+        return self._fill(
+            viewname, key, lambda: reverse(viewname, kwargs={kwarg: self.PLACEHOLDER})
+        )
+
+    def site(self, model, attribute, key):
+        def path():
+            return model(**{attribute: self.PLACEHOLDER}).get_absolute_url()
+
+        return self._fill(model, key, path)
 
 
 @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
-class LinkField(serializers.Field):
-    """The absolute URL of the object itself, by slug or by id."""
+class ApiLinkField(serializers.Field):
+    """The object's address in the API, by slug or by id."""
 
     def __init__(self, viewname, *, key="slug", **kwargs):
         self.viewname, self.key = viewname, key
-        kwargs.update(source="*", read_only=True)
+        kwargs.update(source="*", read_only=True, help_text="This item in the API.")
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        kwarg = "pk" if self.key == "pk" else self.key
-        return Links.of(self.context["request"]).url(self.viewname, kwarg, getattr(obj, self.key))
+        links = Links.of(self.context["request"])
+        return links.api(self.viewname, self.key, getattr(obj, self.key))
 
 
-def api_url(name, key="slug"):
-    return LinkField(f"api:{name}-detail", key=key, help_text="This item in the API.")
+@extend_schema_field({"type": "string", "format": "uri", "readOnly": True})
+class SiteLinkField(serializers.Field):
+    """The object's page on the public site (its ``get_absolute_url()``)."""
+
+    def __init__(self, *, key="slug", **kwargs):
+        self.key = key
+        kwargs.update(source="*", read_only=True, help_text="This item's page on the public site.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        links = Links.of(self.context["request"])
+        return links.site(type(obj), self.key, getattr(obj, self.key))
 
 
-def html_url(name, key="slug"):
-    return LinkField(
-        f"editorial:{name}-detail", key=key, help_text="This item's page on the public site."
-    )
+def api_link(name, key="slug"):
+    return ApiLinkField(f"api:{name}-detail", key=key)
+
+
+def site_link(key="slug"):
+    return SiteLinkField(key=key)
 
 
 @extend_schema_field(
@@ -131,7 +155,7 @@ class IdsField(serializers.ListField):
 
 
 class TopicSerializer(serializers.ModelSerializer):
-    url = api_url("topic")
+    url = api_link("topic")
 
     class Meta:
         model = Topic
@@ -139,7 +163,7 @@ class TopicSerializer(serializers.ModelSerializer):
 
 
 class ActorSerializer(serializers.ModelSerializer):
-    url = api_url("actor")
+    url = api_link("actor")
 
     class Meta:
         model = Actor
@@ -150,8 +174,8 @@ class ActorSerializer(serializers.ModelSerializer):
 
 
 class DocumentRefSerializer(serializers.ModelSerializer):
-    url = api_url("document")
-    html_url = html_url("document")
+    url = api_link("document")
+    html_url = site_link()
 
     class Meta:
         model = Document
@@ -159,8 +183,8 @@ class DocumentRefSerializer(serializers.ModelSerializer):
 
 
 class PolicyRefSerializer(serializers.ModelSerializer):
-    url = api_url("policy")
-    html_url = html_url("policy")
+    url = api_link("policy")
+    html_url = site_link()
 
     class Meta:
         model = Policy
@@ -168,8 +192,8 @@ class PolicyRefSerializer(serializers.ModelSerializer):
 
 
 class RecommendationRefSerializer(serializers.ModelSerializer):
-    url = api_url("recommendation")
-    html_url = html_url("recommendation")
+    url = api_link("recommendation")
+    html_url = site_link()
 
     class Meta:
         model = Recommendation
@@ -180,8 +204,8 @@ class RecommendationRefSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    url = api_url("document")
-    html_url = html_url("document")
+    url = api_link("document")
+    html_url = site_link()
     authors = serializers.ListField(
         source="author_list", child=serializers.CharField(), read_only=True
     )
@@ -221,8 +245,8 @@ class DocumentDetailSerializer(DocumentSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    url = api_url("claim", key="pk")
-    html_url = html_url("claim", key="pk")
+    url = api_link("claim", key="pk")
+    html_url = site_link(key="pk")
     document = DocumentRefSerializer(read_only=True)
     topics = SlugsField()
 
@@ -252,8 +276,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    url = api_url("policy")
-    html_url = html_url("policy")
+    url = api_link("policy")
+    html_url = site_link()
     adopted_on = PartialDateField("adopted_on", "adopted_precision", allow_null=True)
     actors = SlugsField()
     claims = IdsField(help_text="Ids of the published claims that discuss this policy.")
@@ -308,7 +332,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 class StatusChangeItemSerializer(StatusChangeSerializer):
     """A status change on its own (``/status-changes/``): with its recommendation."""
 
-    url = api_url("status-change", key="pk")
+    url = api_link("status-change", key="pk")
     recommendation = RecommendationRefSerializer(read_only=True)
 
     class Meta(StatusChangeSerializer.Meta):
@@ -323,8 +347,8 @@ class StatusChangeItemSerializer(StatusChangeSerializer):
 
 
 class EvidenceClaimSerializer(serializers.ModelSerializer):
-    url = api_url("claim", key="pk")
-    html_url = html_url("claim", key="pk")
+    url = api_link("claim", key="pk")
+    html_url = site_link(key="pk")
     document = DocumentRefSerializer(read_only=True)
 
     class Meta:
@@ -351,8 +375,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
-    url = api_url("recommendation")
-    html_url = html_url("recommendation")
+    url = api_link("recommendation")
+    html_url = site_link()
     status = serializers.ChoiceField(
         choices=Recommendation._meta.get_field("status").choices,
         read_only=True,
