@@ -7,7 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from editorial.models import Claim, Document, Recommendation, StatusChange
+from editorial.models import Claim, Document, Policy, Recommendation, StatusChange
 
 from .api_data import HIDDEN, world
 from .factories import DocumentFactory, PolicyFactory, RecommendationFactory, StatusChangeFactory
@@ -342,6 +342,16 @@ def test_updated_since_counts_a_new_status_change_or_evidence_edit_as_a_change(c
     w.evidence.note = "Reworded."
     w.evidence.save()
     assert slugs() == [w.rec.slug, "other"]
+
+
+def test_updated_since_on_status_changes_includes_an_edit_of_their_recommendation(client, w):
+    _backdate(StatusChange.objects.all(), Recommendation.objects.all(), Policy.objects.all())
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    assert get(client, "status-changes/", updated_since=since)["count"] == 0
+    w.rec.title = "Deploy Aegis Ashore now"
+    w.rec.save()
+    ids = [c["id"] for c in get(client, "status-changes/", updated_since=since)["results"]]
+    assert ids == [w.adopted.pk, w.proposed.pk]
 
 
 def test_updated_since_on_claims_includes_an_edit_of_their_document(client, w):

@@ -7,8 +7,9 @@ public can see (a document filter knows only published documents).
 
 ``updated_since`` is inclusive (``>=``), so a partner who passes the newest
 ``updated_at`` they hold gets that item again rather than risk missing a
-sibling saved in the same instant. For recommendations it also matches a
-change to their status history or evidence, which are part of their detail.
+sibling saved in the same instant. It also matches a save of the rows an
+item shows: a recommendation's status changes and evidence, a claim's
+document, a status change's recommendation and policy.
 """
 
 import datetime
@@ -245,7 +246,12 @@ class StatusChangeFilter(django_filters.FilterSet):
     date_before = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", help_text="On or before this date."
     )
-    updated_since = UpdatedSinceFilter()
+    updated_since = UpdatedSinceFilter(
+        also=[
+            lambda since: Q(recommendation__updated_at__gte=since),
+            lambda since: Q(policy__updated_at__gte=since),
+        ]
+    )
     ordering = OrderingFilter(fields=["date", "updated_at"])
 
     class Meta:
