@@ -64,6 +64,17 @@ def envurl(name, schemes):
     return raw
 
 
+def envrate(name, default):
+    """A DRF throttle rate such as "60/min": a count, a slash, a period."""
+    raw = os.environ.get(name, "").strip() or default
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period[:1] in {"s", "m", "h", "d"}):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 60/min (per s, min, hour or day); got {raw!r}."
+        )
+    return raw
+
+
 DEBUG = envbool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -97,6 +108,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "csp",
@@ -243,23 +255,31 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("DJANGO_AXES_ENABLED", True)
 
 # --- API ------------------------------------------------------------------
-API_ANON_RATE = os.environ.get("API_ANON_RATE", "60/min")
-API_PARTNER_RATE = os.environ.get("API_PARTNER_RATE", "1200/min")
+# Anonymous clients share API_ANON_RATE per address; partners (token holders)
+# get API_PARTNER_RATE each. Read at request time, so tests can change them.
+API_ANON_RATE = envrate("API_ANON_RATE", "60/min")
+API_PARTNER_RATE = envrate("API_PARTNER_RATE", "1200/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["editorial.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "editorial.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "editorial.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "editorial.api.throttling.AnonymousRateThrottle",
+        "editorial.api.throttling.PartnerRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE, "user": API_PARTNER_RATE},
+    "EXCEPTION_HANDLER": "editorial.api.errors.exception_handler",
+    # How many proxies in front of the app append to X-Forwarded-For. With 0
+    # the throttles key on the connecting address: a client cannot dodge its
+    # limit by sending a made-up X-Forwarded-For.
+    "NUM_PROXIES": envint("API_NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -267,10 +287,29 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Alliance Tracker API",
     "DESCRIPTION": (
         "Read-only access to the published documents, claims, policies and "
-        "recommendations of Alliance Tracker."
+        "recommendations of Alliance Tracker.\n\n"
+        "Anonymous clients may make API_ANON_RATE requests (default 60 a minute) "
+        "per address; partners send `Authorization: Token <key>` and get "
+        "API_PARTNER_RATE (default 1,200 a minute). Every GET carries an ETag and "
+        "Last-Modified; send them back in If-None-Match / If-Modified-Since to get a "
+        "304. Lists are paginated (`page`, `page_size` from 1 to 100) and "
+        "available as CSV with `format=csv`. Errors are JSON: "
+        '`{"detail": "...", "errors": {"parameter": ["..."]}}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and its assets are served from our own static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "editorial.models.Status",
+        "DocumentKindEnum": "editorial.models.Document.Kind",
+        "ClaimKindEnum": "editorial.models.Claim.Kind",
+        "EvidenceRoleEnum": "editorial.models.Evidence.Role",
+        "PrecisionEnum": "editorial.dates.Precision",
+    },
 }
 
 LOGGING = {

@@ -67,3 +67,14 @@ def seeded_site(django_db_setup, django_db_blocker):
         load_seed_data()
         yield
         delete_content()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache, so that throttle counters (and
+    anything else kept there) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

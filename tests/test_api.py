@@ -1,0 +1,434 @@
+"""The partner API: what it shows, how it nests, filters, pages and exports."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+
+from editorial.models import Claim, Document, Policy, Recommendation, StatusChange
+
+from .api_data import HIDDEN, world
+from .factories import DocumentFactory, PolicyFactory, RecommendationFactory, StatusChangeFactory
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+LISTS = ["documents", "claims", "policies", "recommendations", "status-changes", "topics", "actors"]
+SEARCHABLE = ["documents", "claims", "policies", "recommendations"]
+
+
+@pytest.fixture
+def w():
+    return world()
+
+
+def get(client, path, **params):
+    response = client.get(f"{API}/{path}", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def csv_rows(client, path, **params):
+    response = client.get(f"{API}/{path}", {"format": "csv", **params})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+# --- Visibility -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("format", ["json", "csv"])
+def test_no_list_shows_anything_hidden_in_any_format(client, w, path, format):
+    response = client.get(f"{API}/{path}/", {"format": format, "page_size": 100})
+    assert response.status_code == 200
+    assert HIDDEN not in response.content.decode().lower()
+
+
+@pytest.mark.parametrize("path", SEARCHABLE)
+def test_searching_for_hidden_words_finds_nothing(client, w, path):
+    assert get(client, f"{path}/", q=HIDDEN)["count"] == 0
+    assert csv_rows(client, f"{path}/", q=HIDDEN) == []
+
+
+def test_lists_hold_exactly_the_published_items(client, w):
+    assert [d["slug"] for d in get(client, "documents/")["results"]] == ["hoff-2016"]
+    assert [c["id"] for c in get(client, "claims/")["results"]] == [w.aegis.pk]
+    assert [p["slug"] for p in get(client, "policies/")["results"]] == ["peace-and-security"]
+    assert [r["slug"] for r in get(client, "recommendations/")["results"]] == [w.rec.slug]
+    changes = get(client, "status-changes/")["results"]
+    assert [c["id"] for c in changes] == [w.adopted.pk, w.proposed.pk]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "documents/draft-paper/",
+        "documents/withdrawn-paper/",
+        "policies/draft-policy/",
+        "recommendations/draft-rec/",
+        "recommendations/withdrawn-rec/",
+    ],
+)
+def test_hidden_items_have_no_detail(client, w, path):
+    response = client.get(f"{API}/{path}")
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("No published")
+
+
+def test_hidden_claims_and_status_changes_have_no_detail(client, w):
+    for claim in (w.draft_claim, w.withdrawn_claim, w.orphan_claim):
+        assert client.get(f"{API}/claims/{claim.pk}/").status_code == 404
+    hidden_change = StatusChange.objects.get(recommendation=w.draft_rec)
+    assert client.get(f"{API}/status-changes/{hidden_change.pk}/").status_code == 404
+
+
+def test_a_recommendation_shows_only_its_published_relations(client, w):
+    rec = get(client, f"recommendations/{w.rec.slug}/")
+    assert HIDDEN not in str(rec).lower()
+    assert [d["slug"] for d in rec["documents"]] == ["hoff-2016"]
+    assert [p["slug"] for p in rec["policies"]] == ["peace-and-security"]
+    assert [e["claim"]["id"] for e in rec["evidence"]] == [w.aegis.pk]
+    # The adoption stays in the history; the unpublished policy behind it does not.
+    assert [(s["status"], s["policy"]) for s in rec["status_history"]] == [
+        ("proposed", None),
+        ("adopted", None),
+    ]
+
+
+def test_a_policy_lists_only_published_claims(client, w):
+    assert get(client, "policies/peace-and-security/")["claims"] == [w.aegis.pk]
+
+
+def test_a_recommendation_filter_by_an_unpublished_document_is_refused(client, w):
+    response = client.get(f"{API}/recommendations/", {"document": "draft-paper"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["document"] == [
+        "There is no published document with this slug."
+    ]
+
+
+# --- Representations ----------------------------------------------------------
+
+
+def test_a_recommendation_detail_nests_status_history_and_evidence(client, w):
+    rec = get(client, f"recommendations/{w.rec.slug}/")
+    assert rec["status"] == "adopted"
+    assert rec["url"] == f"http://testserver{API}/recommendations/deploy-aegis-ashore/"
+    assert rec["html_url"] == "http://testserver/recommendations/deploy-aegis-ashore/"
+    assert rec["topics"] == ["ballistic-missile-defense"]
+    assert rec["actors"] == ["japan"]
+    assert rec["status_history"] == [
+        {
+            "id": w.proposed.pk,
+            "status": "proposed",
+            "date": "2016",
+            "date_precision": "year",
+            "note": "",
+            "source": "Hoff (2016)",
+            "source_url": "",
+            "policy": None,
+        },
+        {
+            "id": w.adopted.pk,
+            "status": "adopted",
+            "date": "2017-12-19",
+            "date_precision": "day",
+            "note": "",
+            "source": "Cabinet decision",
+            "source_url": "",
+            "policy": None,
+        },
+    ]
+    [evidence] = rec["evidence"]
+    assert evidence == {
+        "role": "supports",
+        "note": "The proposal.",
+        "claim": {
+            "id": w.aegis.pk,
+            "url": f"http://testserver{API}/claims/{w.aegis.pk}/",
+            "html_url": f"http://testserver/claims/{w.aegis.pk}/",
+            "quote": w.aegis.quote,
+            "summary": "Deploy Aegis Ashore.",
+            "kind": "assessment",
+            "start_offset": w.aegis.start_offset,
+            "end_offset": w.aegis.end_offset,
+            "document": {
+                "slug": "hoff-2016",
+                "title": "Next Steps for the alliance",
+                "url": f"http://testserver{API}/documents/hoff-2016/",
+                "html_url": "http://testserver/documents/hoff-2016/",
+            },
+        },
+    }
+    assert w.paper.body[evidence["claim"]["start_offset"] : evidence["claim"]["end_offset"]] == (
+        w.aegis.quote
+    )
+
+
+def test_a_status_change_names_its_published_policy(client, w):
+    StatusChange.objects.filter(pk=w.adopted.pk).update(policy=w.law)
+    rec = get(client, f"recommendations/{w.rec.slug}/")
+    assert rec["status_history"][1]["policy"]["slug"] == "peace-and-security"
+    change = get(client, f"status-changes/{w.adopted.pk}/")
+    assert change["policy"]["url"] == f"http://testserver{API}/policies/peace-and-security/"
+    assert change["recommendation"]["slug"] == w.rec.slug
+
+
+def test_a_document_list_omits_the_body_and_its_detail_has_it(client, w):
+    [listed] = get(client, "documents/")["results"]
+    assert "body" not in listed
+    detail = get(client, "documents/hoff-2016/")
+    assert detail["body"] == w.paper.body
+    assert detail["published_on"] == "2016"
+    assert detail["published_precision"] == "year"
+    assert detail["authors"] == ["Rachel Hoff"]
+    assert "notes" not in detail
+
+
+def test_dates_are_shown_at_their_precision(client):
+    DocumentFactory(
+        slug="monthly", published_on=datetime.date(2022, 12, 1), published_precision="month"
+    )
+    PolicyFactory(slug="undated", adopted_on=None)
+    assert get(client, "documents/monthly/")["published_on"] == "2022-12"
+    assert get(client, "policies/undated/")["adopted_on"] is None
+
+
+def test_claims_are_looked_up_by_id(client, w):
+    claim = get(client, f"claims/{w.aegis.pk}/")
+    assert claim["quote"] == w.aegis.quote
+    assert claim["document"]["slug"] == "hoff-2016"
+    assert claim["topics"] == ["ballistic-missile-defense"]
+
+
+def test_the_api_root_lists_every_endpoint(client):
+    root = client.get(f"{API}/").json()
+    assert sorted(root) == sorted(LISTS)
+
+
+# --- Filters ----------------------------------------------------------------
+
+
+def test_recommendations_filter_by_status_topic_actor_document_and_policy(client, w):
+    other = RecommendationFactory(slug="other")
+    StatusChangeFactory(recommendation=other, status="implemented")
+
+    def slugs(**params):
+        return [r["slug"] for r in get(client, "recommendations/", **params)["results"]]
+
+    assert slugs(status="adopted") == [w.rec.slug]
+    assert slugs(status=["adopted", "implemented"]) == [w.rec.slug, "other"]
+    assert slugs(topic="ballistic-missile-defense") == [w.rec.slug]
+    assert slugs(actor="japan") == [w.rec.slug]
+    assert slugs(document="hoff-2016") == [w.rec.slug]
+    assert slugs(policy="peace-and-security") == [w.rec.slug]
+
+
+def test_documents_filter_by_kind_and_publication_dates(client):
+    DocumentFactory(slug="old", published_on=datetime.date(2015, 1, 1), kind="report")
+    DocumentFactory(slug="new", published_on=datetime.date(2020, 6, 1), published_precision="month")
+
+    def slugs(**params):
+        return [d["slug"] for d in get(client, "documents/", **params)["results"]]
+
+    assert slugs(kind="report") == ["old"]
+    assert slugs(published_after="2020-06-01") == ["new"]
+    assert slugs(published_before="2019-12-31") == ["old"]
+
+
+def test_status_changes_filter_by_date_range_status_and_recommendation(client, w):
+    def ids(**params):
+        return [c["id"] for c in get(client, "status-changes/", **params)["results"]]
+
+    assert ids(date_after="2017-01-01") == [w.adopted.pk]
+    assert ids(date_before="2016-12-31") == [w.proposed.pk]
+    assert ids(status="proposed", recommendation=w.rec.slug) == [w.proposed.pk]
+
+
+def test_policies_filter_by_instrument_actor_and_adoption_date(client, w):
+    PolicyFactory(slug="strategy", instrument="strategy", adopted_on=datetime.date(2022, 12, 16))
+
+    def slugs(**params):
+        return [p["slug"] for p in get(client, "policies/", **params)["results"]]
+
+    assert slugs(instrument="law") == ["peace-and-security"]
+    assert slugs(actor="japan") == ["peace-and-security"]
+    assert slugs(adopted_after="2020-01-01") == ["strategy"]
+    assert slugs(adopted_before="2020-01-01") == ["peace-and-security"]
+
+
+def test_claims_filter_by_document_topic_and_kind(client, w):
+    def ids(**params):
+        return [c["id"] for c in get(client, "claims/", **params)["results"]]
+
+    assert ids(document="hoff-2016", topic="ballistic-missile-defense") == [w.aegis.pk]
+    assert ids(kind="fact") == []
+
+
+@pytest.mark.parametrize("path", SEARCHABLE)
+def test_search_uses_the_sites_full_text_search(client, w, path):
+    everything = get(client, f"{path}/")["count"]
+    assert everything > 0
+    assert get(client, f"{path}/", q="nothingmatchesthis")["count"] == 0
+
+
+def test_search_finds_a_recommendation_by_a_word_of_its_title(client, w):
+    RecommendationFactory(slug="gsomia", title="Sign a GSOMIA")
+    assert [r["slug"] for r in get(client, "recommendations/", q="aegis")["results"]] == [
+        w.rec.slug
+    ]
+
+
+def test_ordering_by_an_allowed_key_either_way(client):
+    for title in ("B", "A", "C"):
+        RecommendationFactory(title=title, slug=title.lower())
+    assert [r["title"] for r in get(client, "recommendations/", ordering="-title")["results"]] == [
+        "C",
+        "B",
+        "A",
+    ]
+
+
+# --- updated_since ------------------------------------------------------------
+
+
+def _backdate(*querysets):
+    past = timezone.now() - datetime.timedelta(days=30)
+    for queryset in querysets:
+        queryset.update(updated_at=past)
+
+
+def test_updated_since_returns_exactly_what_changed(client, w):
+    other = RecommendationFactory(slug="other")
+    _backdate(
+        Recommendation.objects.all(),
+        Document.objects.all(),
+        Claim.objects.all(),
+        StatusChange.objects.all(),
+        w.rec.evidence.all(),
+        other.evidence.all(),
+    )
+    since = timezone.now() - datetime.timedelta(days=1)
+
+    def slugs(path):
+        return [
+            r.get("slug", r.get("id"))
+            for r in get(client, path, updated_since=since.isoformat())["results"]
+        ]
+
+    assert slugs("recommendations/") == []
+    other.title = "Renamed"
+    other.save()
+    assert slugs("recommendations/") == ["other"]
+    assert slugs("documents/") == []
+    assert slugs("claims/") == []
+
+
+def test_updated_since_counts_a_new_status_change_or_evidence_edit_as_a_change(client, w):
+    other = RecommendationFactory(slug="other")
+    _backdate(Recommendation.objects.all(), StatusChange.objects.all(), w.rec.evidence.all())
+    since = (timezone.now() - datetime.timedelta(days=1)).date().isoformat()  # a date works too
+
+    def slugs():
+        return [r["slug"] for r in get(client, "recommendations/", updated_since=since)["results"]]
+
+    assert slugs() == []
+    StatusChangeFactory(recommendation=other, status="implemented")
+    assert slugs() == ["other"]
+    w.evidence.note = "Reworded."
+    w.evidence.save()
+    assert slugs() == [w.rec.slug, "other"]
+
+
+def test_updated_since_on_status_changes_includes_an_edit_of_their_recommendation(client, w):
+    _backdate(StatusChange.objects.all(), Recommendation.objects.all(), Policy.objects.all())
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    assert get(client, "status-changes/", updated_since=since)["count"] == 0
+    w.rec.title = "Deploy Aegis Ashore now"
+    w.rec.save()
+    ids = [c["id"] for c in get(client, "status-changes/", updated_since=since)["results"]]
+    assert ids == [w.adopted.pk, w.proposed.pk]
+
+
+def test_updated_since_on_claims_includes_an_edit_of_their_document(client, w):
+    _backdate(Claim.objects.all(), Document.objects.all())
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    assert get(client, "claims/", updated_since=since)["count"] == 0
+    w.paper.title = "Retitled"
+    w.paper.save()
+    assert [c["id"] for c in get(client, "claims/", updated_since=since)["results"]] == [w.aegis.pk]
+
+
+# --- Pagination ---------------------------------------------------------------
+
+
+def test_pages_carry_count_and_links(client):
+    for i in range(5):
+        RecommendationFactory(slug=f"r{i}", title=f"R{i}")
+    first = get(client, "recommendations/", page_size=2)
+    assert first["count"] == 5
+    assert first["previous"] is None
+    assert first["next"] == f"http://testserver{API}/recommendations/?page=2&page_size=2"
+    last = get(client, "recommendations/", page_size=2, page=3)
+    assert [r["slug"] for r in last["results"]] == ["r4"]
+    assert last["next"] is None
+
+
+def test_an_empty_list_is_one_empty_page(client):
+    assert get(client, "recommendations/") == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
+def test_the_default_page_holds_25_and_100_is_the_most(client):
+    Recommendation.objects.bulk_create(
+        Recommendation(title=f"R{i:03}", slug=f"r{i}", state="published") for i in range(120)
+    )
+    assert len(get(client, "recommendations/")["results"]) == 25
+    assert len(get(client, "recommendations/", page_size=100)["results"]) == 100
+
+
+# --- CSV ------------------------------------------------------------------------
+
+
+def test_csv_flattens_nested_values_into_fixed_columns(client, w):
+    [row] = csv_rows(client, "recommendations/")
+    assert row["slug"] == w.rec.slug
+    assert row["documents"] == "hoff-2016"
+    assert row["topics"] == "ballistic-missile-defense"
+    assert row["status"] == "adopted"
+    [claim] = csv_rows(client, "claims/")
+    assert claim["document.slug"] == "hoff-2016"
+    assert claim["quote"] == w.aegis.quote
+    changes = csv_rows(client, "status-changes/")
+    assert [c["policy.slug"] for c in changes] == ["", ""]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_has_a_csv_header_even_when_empty(client, path):
+    response = client.get(f"{API}/{path}/", {"format": "csv"})
+    assert response.status_code == 200
+    header = response.content.decode().splitlines()
+    assert len(header) == 1 and header[0].split(",")[1] == "url"
+
+
+def test_csv_is_offered_as_a_download_of_the_page(client, w):
+    response = client.get(f"{API}/claims/", {"format": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="claims-page-1.csv"'
+
+
+def test_csv_is_also_chosen_by_the_accept_header(client, w):
+    response = client.get(f"{API}/topics/", headers={"Accept": "text/csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_updated_since_takes_any_utc_offset_even_past_postgresqls_limit(client, w):
+    # Found by schemathesis: PostgreSQL refuses offsets past 15:59 that ISO allows.
+    assert get(client, "claims/", updated_since="2000-01-01T00:00:00-19:56")["count"] == 1
