@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ForeignKey, Max
 from django.utils import timezone
@@ -271,7 +271,10 @@ def changes_between(old_record, new_record):
 def describe_part(child_model, values):
     """One line for a part (an evidence link, a status change) as it was."""
     instance = child_model(**values)
-    return str(instance)
+    try:
+        return str(instance)
+    except ObjectDoesNotExist:
+        return f"{capfirst(child_model._meta.verbose_name)} citing an item since deleted"
 
 
 @dataclass
@@ -321,7 +324,10 @@ class ConflictReport:
             head = f"This {self.noun} was changed after you opened it, by {by}."
         else:
             head = f"This {self.noun} was changed after you opened it."
-        what = f" They changed: {', '.join(self.changed)}." if self.changed else ""
+        if self.changed:
+            what = f" They changed: {', '.join(self.changed)}."
+        else:
+            what = " Its own fields are as you found them (rows of it may have changed)."
         return (
             f"{head}{what} Nothing was saved. Your text is still in the form: "
             "compare it with the current version (open it in a new tab), then save "
@@ -376,6 +382,23 @@ def deletion_report(model, pk):
 # --- Revert -------------------------------------------------------------------
 
 
+def _require_targets(model, values, what):
+    """Refuse, in an editor's words, to restore a reference to something
+    that has since been deleted."""
+    for f in content_fields(model):
+        value = values.get(f.attname)
+        missing = (
+            isinstance(f, ForeignKey)
+            and value is not None
+            and not f.related_model._base_manager.filter(pk=value).exists()
+        )
+        if missing:
+            raise ValidationError(
+                f"{what}: the {f.verbose_name} it referred to (#{value}) has since been "
+                "deleted, so that revision cannot be restored as it was."
+            )
+
+
 def _restore_parts(item, snap, *, user, reason):
     for accessor, child_model, fk in _child_relations(type(item)):
         wanted = snap.parts.get(accessor, {})
@@ -392,6 +415,7 @@ def _restore_parts(item, snap, *, user, reason):
                 getattr(row, f.attname) == values[f.attname] for f in fields
             ):
                 continue
+            _require_targets(child_model, values, capfirst(child_model._meta.verbose_name))
             if row is None:
                 # Re-created under its old id, so its history continues; a
                 # version above any it had, so no form from before can save it.
@@ -404,10 +428,8 @@ def _restore_parts(item, snap, *, user, reason):
             try:
                 row.full_clean()
             except ValidationError as exc:
-                label = capfirst(child_model._meta.verbose_name)
-                raise ValidationError(
-                    [f"{label} “{row}”: {message}" for message in exc.messages]
-                ) from None
+                label = describe_part(child_model, values)
+                raise ValidationError([f"{label}: {message}" for message in exc.messages]) from None
             row._history_user, row._change_reason = user, reason
             row.save(force_insert=row._state.adding)
             row.__dict__.pop("_change_reason", None)
@@ -428,6 +450,7 @@ def revert(*, item, record, user, expected_version):
     model = type(item)
     reason = f"Reverted to the revision of {when(record.history_date)}"
     with transaction.atomic():
+        _require_targets(model, snap.fields, f"This {model._meta.verbose_name}")
         for name, value in snap.fields.items():
             setattr(item, name, value)
         for name, pks in snap.links.items():

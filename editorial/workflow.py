@@ -78,6 +78,8 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if getattr(self, "deleted_row_report", None):
+            raise ValidationError(self.deleted_row_report, code="deleted")
         self._check_version()
         self._check_may_change(cleaned)
         self._check_state(cleaned)
@@ -133,6 +135,12 @@ class VersionedForm(forms.ModelForm):
             and self.instance.state != self.stored_state
         ):
             publishing.apply_transition(self.instance, self.instance.state, user=self.user)
+        seen = self.cleaned_data.get("base_version")
+        if not self.instance._state.adding and seen is not None:
+            # The UPDATE then checks the version the editor started from, not
+            # the one loaded for this request: a save by someone else at any
+            # moment after the page was opened is caught.
+            self.instance.version = seen
         return super().save(commit)
 
 
@@ -153,13 +161,20 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
         ):
             posted = form.data.get(form.add_prefix(pk_name))
             if posted:
-                form.fields[pk_name].error_messages["invalid_choice"] = history.deletion_report(
-                    self.model, posted
-                )
+                # The row is gone: say so where the editor sees it (the id field is hidden).
+                form.deleted_row_report = history.deletion_report(self.model, posted)
+                form.fields[pk_name].error_messages["invalid_choice"] = "This row no longer exists."
 
     def clean(self):
         super().clean()
         problems = []
+        for form in self.forms:
+            report = getattr(form, "deleted_row_report", None)
+            if report and not self._should_delete_form(form):
+                # The admin shows only rows that still exist, so what the
+                # editor typed into this one is kept here, in the message.
+                typed = _typed_values(form)
+                problems.append(f"{report} What you entered for it: {typed}." if typed else report)
         for form in self.deleted_forms:
             if form.instance._state.adding or not hasattr(form, "cleaned_data"):
                 continue
@@ -172,6 +187,22 @@ class VersionedInlineFormSet(forms.BaseInlineFormSet):
                 )
         if problems:
             raise ValidationError(problems)
+
+
+def _typed_values(form):
+    skip = {"base_version", form._meta.model._meta.pk.name, "DELETE"}
+    shown = []
+    for name in form.changed_data:
+        if name in skip or name not in form.fields:
+            continue
+        field = form.fields[name]
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if value is None:
+            value = form.data.get(form.add_prefix(name), "")
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            value = dict(field.choices).get(value, value)
+        shown.append(f"{field.label}: “{value}”")
+    return "; ".join(shown)
 
 
 # --- Admin classes ------------------------------------------------------------
@@ -252,9 +283,9 @@ class VersionedAdmin(SimpleHistoryAdmin):
         for _attempt in range(3):
             try:
                 return super().changeform_view(request, object_id, form_url, extra_context)
-            except EditConflict:
-                continue
-        raise EditConflict(self.model(pk=object_id), None)
+            except EditConflict as exc:
+                conflict = exc
+        raise conflict
 
     # One revision per save
 
