@@ -25,6 +25,13 @@ def collected_static(tmp_path_factory):
     call_command("collectstatic", "--noinput", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Personas are created with passwords in most tests; the production
+    # hasher's deliberate slowness would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def alice(db):
     """Alice is the editor-in-chief: a superuser."""

@@ -146,7 +146,7 @@ def test_reverting_restores_fields_links_evidence_and_status_history(
     assert "Reverting to this revision would change" in page
     assert "Evidence: different from now" in page
     assert "S1: proposed." not in page or "Status changes: different from now" in page
-    revert_form = AdminForm(page, None)
+    revert_form = AdminForm(page, "revert-form")
     response = bob_client.post(
         _url(recommendation, "simple_history", original_revision.pk),
         revert_form.data(),
@@ -176,7 +176,7 @@ def test_a_revert_can_be_undone_by_reverting_to_the_revision_before_it(bob_clien
 
     def revert_to(revision):
         page = bob_client.get(_url(recommendation, "simple_history", revision.pk))
-        form = AdminForm(page.content.decode(), None)
+        form = AdminForm(page.content.decode(), "revert-form")
         bob_client.post(_url(recommendation, "simple_history", revision.pk), form.data())
         recommendation.refresh_from_db()
 
@@ -196,7 +196,7 @@ def test_reverting_keeps_the_publication_state(pat_client, pat):
     recommendation.save()
     page = pat_client.get(_url(recommendation, "simple_history", draft_revision.pk))
     assert "Reverting keeps the current state (Published)" in page.content.decode()
-    form = AdminForm(page.content.decode(), None)
+    form = AdminForm(page.content.decode(), "revert-form")
     pat_client.post(_url(recommendation, "simple_history", draft_revision.pk), form.data())
     recommendation.refresh_from_db()
     assert recommendation.summary == "Draft wording"
@@ -228,7 +228,7 @@ def test_a_revert_that_cannot_be_restored_as_it_was_is_refused_with_the_reason(
     claim.delete()
 
     url = _url(recommendation, "simple_history", first.pk)
-    form = AdminForm(bob_client.get(url).content.decode(), None)
+    form = AdminForm(bob_client.get(url).content.decode(), "revert-form")
     response = bob_client.post(url, form.data())
     page = response.content.decode()
     assert response.status_code == 200
@@ -242,7 +242,7 @@ def test_reverting_from_a_page_opened_before_someone_else_saved_is_refused(
 ):
     first = recommendation.history.first()
     url = _url(recommendation, "simple_history", first.pk)
-    bobs_revert = AdminForm(bob_client.get(url).content.decode(), None)
+    bobs_revert = AdminForm(bob_client.get(url).content.decode(), "revert-form")
     form = change_form(erin_client, _url(recommendation))
     erin_client.post(_url(recommendation), form.data(summary="Erin's newer summary"))
     response = bob_client.post(url, bobs_revert.data())
