@@ -250,9 +250,11 @@ def test_a_script_in_a_quote_is_text_in_search_snippets():
         quote="<script>alert('owned')</script> the alliance should act",
         summary="Act.",
     )
-    [claim] = search.add_snippets(Claim.objects.all(), "alliance")
-    assert "<script>" not in claim.snippet
-    assert "&lt;script&gt;" in claim.snippet
+    [claim] = search.add_snippets(Claim.objects.all(), "owned alliance")
+    # SQLite's fallback escapes the tag; PostgreSQL's ts_headline drops it.
+    # Either way no markup reaches the reader, and the words stay as text.
+    assert "<script" not in claim.snippet
+    assert "alert(" in claim.snippet
 
 
 @pytest.mark.skipif(
