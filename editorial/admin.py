@@ -152,7 +152,7 @@ def _recorded(obj):
     moment = getattr(obj, "recorded_at", None)
     if moment is None:
         return "—"
-    return f"{name or 'someone (no signed-in user)'}, {when(moment)}"
+    return f"{name or 'a script or import (no signed-in user)'}, {when(moment)}"
 
 
 @admin.register(Recommendation)

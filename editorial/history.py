@@ -63,7 +63,7 @@ def record_revision(item, *, user=None, reason=None, created=False):
 
 def who(user):
     if user is None:
-        return "someone (no signed-in user)"
+        return "a script or import (no signed-in user)"
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
@@ -465,15 +465,25 @@ def revert(*, item, record, user, expected_version):
                 )
         item.full_clean()
         item.version = expected_version
-        item.skip_history_when_saving = True
-        try:
-            item._history_user = user
-            item.save()
-            for name, pks in snap.links.items():
-                getattr(item, name).set(pks)
-        finally:
-            del item.skip_history_when_saving
-        record_revision(item, user=user, reason=reason)
+        item._history_user = user
+        if hasattr(model, "_revisions"):
+            # One revision for the item with its restored links (see record_revision).
+            item.skip_history_when_saving = True
+            try:
+                item.save()
+                for name, pks in snap.links.items():
+                    getattr(item, name).set(pks)
+            finally:
+                del item.skip_history_when_saving
+            record_revision(item, user=user, reason=reason)
+        else:
+            item._change_reason = reason[:_MAX_REASON]
+            try:
+                item.save()
+                for name, pks in snap.links.items():
+                    getattr(item, name).set(pks)
+            finally:
+                del item._change_reason
         try:
             _restore_parts(item, snap, user=user, reason=reason)
         except IntegrityError:

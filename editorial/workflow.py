@@ -245,6 +245,7 @@ class VersionedAdmin(SimpleHistoryAdmin):
     save (for models that record revisions), readable history and revert."""
 
     form = VersionedForm
+    object_history_template = "admin/editorial/object_history.html"
     object_history_list_template = "admin/editorial/history_list.html"
     history_list_per_page = 50
 
@@ -330,7 +331,7 @@ class VersionedAdmin(SimpleHistoryAdmin):
         record = obj.history.filter(history_id=version_id).first()
         if record is None:
             raise Http404("No such revision.")
-        may_revert = self.has_change_permission(request, obj) and self._records_revisions(obj)
+        may_revert = self.has_change_permission(request, obj)
         change_url = reverse(
             f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change",
             args=[obj.pk],

@@ -282,3 +282,39 @@ def test_the_history_page_takes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(250):
         response = bob_client.get(_url(recommendation, "history"))
     assert response.status_code == 200
+
+
+def test_bob_adds_a_recommendation_with_its_evidence_as_one_revision(bob_client, bob):
+    claim = ClaimFactory()
+    add_url = reverse("admin:editorial_recommendation_add")
+    form = change_form(bob_client, add_url)
+    form["title"] = "Sign a GSOMIA"
+    form["slug"] = "sign-a-gsomia"
+    form["documents"] = [claim.document.pk]
+    form["evidence-TOTAL_FORMS"] = "1"
+    form["evidence-0-claim"] = claim.pk
+    form["evidence-0-role"] = "supports"
+    form["evidence-0-position"] = "0"
+    response = bob_client.post(add_url, form.data())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    recommendation = Recommendation.objects.get(slug="sign-a-gsomia")
+    [revision] = recommendation.history.all()
+    assert (revision.history_type, revision.history_user) == ("+", bob)
+    assert list(revision.documents.values_list("document_id", flat=True)) == [claim.document.pk]
+    assert recommendation.evidence.get().history.get().history_user == bob
+    # Its parts at that revision are the evidence saved with it.
+    page = bob_client.get(_url(recommendation, "simple_history", revision.pk)).content.decode()
+    assert "Evidence: as now" in page
+
+
+def test_an_evidence_link_can_be_reverted_on_its_own_page(bob_client, recommendation):
+    evidence = recommendation.evidence.get()
+    first = evidence.history.first()
+    form = change_form(bob_client, _url(evidence))
+    bob_client.post(_url(evidence), form.data(note="Changed on its own page"))
+    url = _url(evidence, "simple_history", first.pk)
+    revert = AdminForm(bob_client.get(url).content.decode(), "revert-form")
+    assert bob_client.post(url, revert.data()).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.note == "A, as first written"
+    assert evidence.history.first().history_change_reason.startswith("Reverted to")

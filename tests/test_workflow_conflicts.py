@@ -269,3 +269,17 @@ def test_different_dates_for_the_status_change_keep_their_precision(
     bobs["status_changes-0-date_precision"] = "day"
     assert bob_client.post(_url(recommendation), bobs.data()).status_code == 302
     assert recommendation.status_changes.get().date == datetime.date(2017, 12, 19)
+
+
+def test_vocabularies_are_protected_from_lost_updates_too(bob_client, erin_client):
+    from .factories import TopicFactory
+
+    topic = TopicFactory(name="Space")
+    url = reverse("admin:editorial_topic_change", args=[topic.pk])
+    bobs, erins = change_form(bob_client, url), change_form(erin_client, url)
+    assert bob_client.post(url, bobs.data(name="Space security")).status_code == 302
+    response = erin_client.post(url, erins.data(name="Outer space"))
+    assert response.status_code == 200
+    assert "This topic was changed after you opened it, by Bob (bob)" in response.content.decode()
+    topic.refresh_from_db()
+    assert topic.name == "Space security"

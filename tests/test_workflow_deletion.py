@@ -37,7 +37,7 @@ def test_pat_is_told_which_claims_block_deleting_a_document(pat_client):
     response = pat_client.post(_delete_url(document), {"post": "yes"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"The document “{document}” cannot be deleted: other items depend on it." in page
+    assert f"The document “{document}” cannot be deleted: other items depend on it" in page
     assert "Claim: <a href=" in page and "Japan and South Korea should sign a GSOMIA." in page
     assert Document.objects.filter(pk=document.pk).exists()
 
