@@ -181,6 +181,25 @@ def test_a_new_item_may_start_as_a_draft_or_in_review_but_not_published(bob_clie
         assert form.choices("state") == [State.DRAFT, State.IN_REVIEW]
 
 
+def test_bob_posting_a_new_item_as_published_is_refused(bob_client):
+    add_url = reverse("admin:editorial_document_add")
+    form = change_form(bob_client, add_url)
+    response = bob_client.post(
+        add_url,
+        form.data(
+            title="Straight to the public",
+            slug="straight-to-the-public",
+            published_on="2016-01-01",
+            published_precision="year",
+            body="Text.",
+            state=State.PUBLISHED,
+        ),
+    )
+    assert response.status_code == 200
+    assert "You may not move this item to" in response.content.decode()
+    assert not Document.objects.filter(slug="straight-to-the-public").exists()
+
+
 # --- Pat the publisher can ----------------------------------------------------
 
 
