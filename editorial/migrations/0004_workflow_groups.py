@@ -10,9 +10,14 @@ def create_groups(apps, schema_editor):
     # Permissions are normally created after the last migration (post_migrate);
     # the groups need them now, including this app's new publish permissions.
     app_config = apps.get_app_config("editorial")
+    previous = getattr(app_config, "models_module", None)
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-    app_config.models_module = None
+    try:
+        create_permissions(
+            app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias
+        )
+    finally:
+        app_config.models_module = previous
     sync_roles(apps=apps)
 
 
