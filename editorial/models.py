@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
 from django.db.models.signals import pre_delete
-from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -465,7 +464,7 @@ class StatusChange(Tracked):
 def dependents(obj):
     """The items that use ``obj`` through a many-to-many link (a recommendation
     naming a document as its source, a policy citing a claim), as
-    ``[(relation, [items])]``. Foreign keys protect themselves (PROTECT);
+    ``[(relation, [the first 50 items])]``. Foreign keys protect themselves (PROTECT);
     these links would otherwise vanish silently with ``obj``."""
     found = []
     for accessor in getattr(type(obj), "depended_on_by", ()):
@@ -475,7 +474,6 @@ def dependents(obj):
     return found
 
 
-@receiver(pre_delete, dispatch_uid="editorial_refuse_deleting_what_others_use")
 def refuse_deleting_what_others_use(sender, instance, **kwargs):
     """Deleting an item that others link to is refused, whichever path
     (admin, shell, queryset) deletes it: withdraw it instead."""
@@ -489,3 +487,12 @@ def refuse_deleting_what_others_use(sender, instance, **kwargs):
             f"Cannot delete {instance._meta.verbose_name} “{instance}”: it is used by {names}.",
             {item for _, items in found for item in items},
         )
+
+
+# Connected per model, so that deleting anything else keeps Django's fast path.
+for _model in (Document, Claim, Policy, Topic, Actor):
+    pre_delete.connect(
+        refuse_deleting_what_others_use,
+        sender=_model,
+        dispatch_uid=f"editorial_refuse_deleting_{_model.__name__}",
+    )
