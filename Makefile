@@ -48,6 +48,19 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Backups of whatever DATABASE_URL names (default: the local SQLite file) into
+# backups/. KEEP=14 keeps only the 14 newest. Settings need no secret key for
+# this, hence DEBUG's default here; nothing is served.
+backup: export DJANGO_DEBUG ?= 1
+backup: install
+	$(BIN)/python manage.py backup $(if $(KEEP),--keep $(KEEP))
+
+# Replaces everything in the database with FILE, after asking. Stop the site first.
+restore: export DJANGO_DEBUG ?= 1
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/alliance-<timestamp>.dump"; exit 2; }
+	$(BIN)/python manage.py restore $(FILE)
+
 migrations-check: export DJANGO_DEBUG ?= 1
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -253,6 +253,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = envbool("DJANGO_AXES_ENABLED", True)
+# A page that says what happened and when to try again (status 429).
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# Behind the TLS proxy every request comes from the proxy's address; the
+# client's is the one the proxy appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "alliance.security.client_ip"
 
 # --- API ------------------------------------------------------------------
 # Anonymous clients share API_ANON_RATE per address; partners (token holders)

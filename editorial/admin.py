@@ -1,46 +1,38 @@
-"""The editors' interface."""
+"""The editors' interface.
 
-from django.contrib import admin, messages
+What each model's pages show. The workflow (states, transitions, conflict-safe
+saves, history and revert, protected deletes) comes from the base classes in
+``workflow.py``.
+"""
+
+from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from .history import when
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
-from .publishing import State, set_state
-
-
-@admin.action(description="Publish selected items")
-def publish(modeladmin, request, queryset):
-    count = set_state(queryset, State.PUBLISHED, user=request.user)
-    modeladmin.message_user(request, f"Published {count} item(s).", messages.SUCCESS)
-
-
-@admin.action(description="Withdraw selected items from the public site")
-def withdraw(modeladmin, request, queryset):
-    count = set_state(queryset, State.WITHDRAWN, user=request.user)
-    modeladmin.message_user(request, f"Withdrew {count} item(s).", messages.SUCCESS)
-
+from .workflow import (
+    DependentsProtectedAdmin,
+    PublishableAdmin,
+    VersionedAdmin,
+    VersionedInline,
+)
 
 # Editors paste web addresses; one without a scheme is meant as https.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
-
-class PublishableAdmin(SimpleHistoryAdmin):
-    formfield_overrides = URL_FIELDS
-    actions = [publish, withdraw]
-    readonly_fields = ["published_at", "published_by", "created_at", "updated_at", "version"]
-    list_filter = ["state"]
+RECORD_FIELDS = PublishableAdmin.readonly_fields
 
 
 @admin.register(Topic, Actor)
-class VocabularyAdmin(SimpleHistoryAdmin):
+class VocabularyAdmin(DependentsProtectedAdmin):
     list_display = ["name", "slug", "updated_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ClaimInline(admin.StackedInline):
+class ClaimInline(VersionedInline, admin.StackedInline):
     model = Claim
     extra = 0
     fields = ["quote", "summary", "kind", "state", "start_offset", "end_offset", "anchor_problem"]
@@ -50,7 +42,8 @@ class ClaimInline(admin.StackedInline):
 
 @admin.register(Document)
 class DocumentAdmin(PublishableAdmin):
-    list_display = ["title", "published_display", "kind", "publisher", "state", "claim_count"]
+    formfield_overrides = URL_FIELDS
+    list_display = ["title", "published_display", "kind", "publisher", "state_badge", "claim_count"]
     list_filter = ["state", "kind", "language"]
     search_fields = ["title", "authors", "publisher", "identifier", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -71,7 +64,7 @@ class DocumentAdmin(PublishableAdmin):
             },
         ),
         ("Text", {"fields": ["abstract", "body", "notes"]}),
-        ("Record", {"classes": ["collapse"], "fields": PublishableAdmin.readonly_fields}),
+        ("Record", {"classes": ["collapse"], "fields": RECORD_FIELDS}),
     ]
 
     def get_queryset(self, request):
@@ -88,7 +81,7 @@ class DocumentAdmin(PublishableAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(PublishableAdmin):
-    list_display = ["__str__", "document", "kind", "state", "anchored"]
+    list_display = ["__str__", "document", "kind", "state_badge", "anchored"]
     list_filter = ["state", "kind", "document", "topics"]
     list_select_related = ["document"]
     search_fields = ["quote", "summary", "document__title"]
@@ -102,13 +95,9 @@ class ClaimAdmin(PublishableAdmin):
         "state",
         ("start_offset", "end_offset"),
         "anchor_problem",
+        *RECORD_FIELDS,
     ]
-    readonly_fields = [
-        *PublishableAdmin.readonly_fields,
-        "start_offset",
-        "end_offset",
-        "anchor_problem",
-    ]
+    readonly_fields = [*RECORD_FIELDS, "start_offset", "end_offset", "anchor_problem"]
 
     @admin.display(description="Quote found", boolean=True)
     def anchored(self, obj):
@@ -117,7 +106,8 @@ class ClaimAdmin(PublishableAdmin):
 
 @admin.register(Policy)
 class PolicyAdmin(PublishableAdmin):
-    list_display = ["title", "instrument", "adopted_display", "state"]
+    formfield_overrides = URL_FIELDS
+    list_display = ["title", "instrument", "adopted_display", "state_badge"]
     list_filter = ["state", "instrument", "actors"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -128,14 +118,14 @@ class PolicyAdmin(PublishableAdmin):
         return obj.adopted_display
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(VersionedInline, admin.TabularInline):
     model = Evidence
     extra = 0
     fields = ["position", "claim", "role", "note"]
     autocomplete_fields = ["claim"]
 
 
-class StatusChangeInline(admin.StackedInline):
+class StatusChangeInline(VersionedInline, admin.StackedInline):
     model = StatusChange
     formfield_overrides = URL_FIELDS
     extra = 0
@@ -144,29 +134,35 @@ class StatusChangeInline(admin.StackedInline):
         "note",
         ("source", "source_url"),
         "policy",
+        "recorded",
     ]
+    readonly_fields = ["recorded"]
     autocomplete_fields = ["policy"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_recorded_by()
 
-_STATUS_COLOURS = {
-    "proposed": "#555",
-    "adopted": "#1a5fb4",
-    "in_progress": "#9c6500",
-    "implemented": "#26734d",
-    "rejected": "#a51d2d",
-    "abandoned": "#a51d2d",
-    "superseded": "#613583",
-}
+    @admin.display(description="Recorded by")
+    def recorded(self, obj):
+        return _recorded(obj)
+
+
+def _recorded(obj):
+    name = getattr(obj, "recorded_by_name", None)
+    moment = getattr(obj, "recorded_at", None)
+    if moment is None:
+        return "—"
+    return f"{name or 'a script or import (no signed-in user)'}, {when(moment)}"
 
 
 @admin.register(Recommendation)
 class RecommendationAdmin(PublishableAdmin):
-    list_display = ["title", "current_status", "state", "evidence_count", "updated_at"]
+    list_display = ["title", "current_status", "state_badge", "evidence_count", "updated_at"]
     list_filter = ["state", "status", "topics", "actors", "documents"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["documents", "actors", "topics", "policies"]
-    readonly_fields = [*PublishableAdmin.readonly_fields, "status"]
+    readonly_fields = [*RECORD_FIELDS, "status"]
     inlines = [EvidenceInline, StatusChangeInline]
 
     def get_queryset(self, request):
@@ -174,9 +170,10 @@ class RecommendationAdmin(PublishableAdmin):
 
     @admin.display(description="Current status", ordering="status")
     def current_status(self, obj):
+        # A class, not an inline style: the Content-Security-Policy allows no inline styles.
         return format_html(
-            '<strong style="color:{}">{}</strong>',
-            _STATUS_COLOURS.get(obj.status, "#555"),
+            '<strong class="recommendation-status recommendation-status--{}">{}</strong>',
+            obj.status,
             obj.get_status_display(),
         )
 
@@ -184,14 +181,13 @@ class RecommendationAdmin(PublishableAdmin):
     def evidence_count(self, obj):
         return obj.evidence_count
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Inline status changes were saved (or deleted) above; derive the status again.
-        form.instance.refresh_status()
+    def parts_saved(self, request, obj):
+        # Inline status changes were saved (or deleted); derive the status again.
+        obj.refresh_status()
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(VersionedAdmin):
     list_display = ["recommendation", "claim", "role", "position"]
     list_filter = ["role"]
     list_select_related = ["recommendation", "claim"]
@@ -200,15 +196,23 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(SimpleHistoryAdmin):
+class StatusChangeAdmin(VersionedAdmin):
     formfield_overrides = URL_FIELDS
-    list_display = ["recommendation", "status", "date_display", "source"]
+    list_display = ["recommendation", "status", "date_display", "source", "recorded"]
     list_filter = ["status"]
     list_select_related = ["recommendation"]
     search_fields = ["recommendation__title", "note", "source"]
     autocomplete_fields = ["recommendation", "policy"]
+    readonly_fields = ["recorded"]
     date_hierarchy = "date"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_recorded_by()
 
     @admin.display(description="Date", ordering="date")
     def date_display(self, obj):
         return obj.date_display
+
+    @admin.display(description="Recorded by")
+    def recorded(self, obj):
+        return _recorded(obj)

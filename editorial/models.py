@@ -7,12 +7,14 @@ Invariants live in the database as named constraints and are mirrored in
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
+from django.db.models.signals import pre_delete
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import quotes
 from .dates import Precision, display_at_precision, precision_condition, precision_error
+from .history import Revisions
 from .publishing import Publishable, PublishableQuerySet, State, Tracked
 
 
@@ -36,6 +38,8 @@ class Vocabulary(Tracked):
 
 
 class Topic(Vocabulary):
+    depended_on_by = ("claims", "recommendations")
+
     history = HistoricalRecords()
 
     class Meta(Vocabulary.Meta):
@@ -43,6 +47,8 @@ class Topic(Vocabulary):
 
 
 class Actor(Vocabulary):
+    depended_on_by = ("policies", "recommendations")
+
     history = HistoricalRecords()
 
     class Meta(Vocabulary.Meta):
@@ -80,10 +86,14 @@ class Document(Publishable):
     body = models.TextField(help_text="The full text, exactly as received.")
     notes = models.TextField(blank=True, help_text="Editors' notes; not shown to readers.")
 
-    history = HistoricalRecords()
+    # Recommendations name the documents that propose them.
+    depended_on_by = ("recommendations",)
+
+    history = Revisions()
 
     class Meta:
         ordering = ["-published_on", "title"]
+        permissions = [("publish_document", "Can publish and withdraw documents")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="document_slug_unique"),
             models.CheckConstraint(
@@ -164,11 +174,15 @@ class Claim(Publishable):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ASSESSMENT)
     topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
 
+    # Policies list the claims that discuss them (evidence protects itself).
+    depended_on_by = ("policies",)
+
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = Revisions(m2m_fields=[topics])
 
     class Meta:
         ordering = ["document", "start_offset"]
+        permissions = [("publish_claim", "Can publish and withdraw claims")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_offset__gt=F("start_offset")),
@@ -243,11 +257,14 @@ class Policy(Publishable):
         Claim, blank=True, related_name="policies", help_text="Claims that discuss this policy."
     )
 
-    history = HistoricalRecords(m2m_fields=[actors, claims])
+    depended_on_by = ("recommendations",)
+
+    history = Revisions(m2m_fields=[actors, claims])
 
     class Meta:
         ordering = ["-adopted_on", "title"]
         verbose_name_plural = "policies"
+        permissions = [("publish_policy", "Can publish and withdraw policies")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="policy_slug_unique"),
             models.CheckConstraint(
@@ -302,10 +319,14 @@ class Recommendation(Publishable):
         help_text="Derived: the status of the latest status change.",
     )
 
-    history = HistoricalRecords(m2m_fields=[documents, actors, topics, policies])
+    # Its parts: restored with it when an editor reverts to an earlier revision.
+    revision_children = ("evidence", "status_changes")
+
+    history = Revisions(m2m_fields=[documents, actors, topics, policies])
 
     class Meta:
         ordering = ["title"]
+        permissions = [("publish_recommendation", "Can publish and withdraw recommendations")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="recommendation_slug_unique"),
         ]
@@ -343,6 +364,9 @@ class Evidence(Tracked):
     note = models.CharField(max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the page.")
 
+    # Part of its recommendation: who may change it follows the recommendation's state.
+    publication_parent = "recommendation"
+
     history = HistoricalRecords()
 
     class Meta:
@@ -358,6 +382,20 @@ class Evidence(Tracked):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.claim}"
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def with_recorded_by(self):
+        """Annotate who recorded each change and when (``recorded_by_name``,
+        ``recorded_at``), from its first revision: a status change on a
+        recommendation is always attributable to an editor."""
+        first = StatusChange.history.filter(id=OuterRef("pk"), history_type="+").order_by(
+            "history_date"
+        )
+        return self.annotate(
+            recorded_by_name=Subquery(first.values("history_user__username")[:1]),
+            recorded_at=Subquery(first.values("history_date")[:1]),
+        )
 
 
 class StatusChange(Tracked):
@@ -386,6 +424,9 @@ class StatusChange(Tracked):
         default=0, help_text="Orders changes recorded on the same date."
     )
 
+    publication_parent = "recommendation"
+
+    objects = StatusChangeQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -415,3 +456,43 @@ class StatusChange(Tracked):
         result = super().delete(*args, **kwargs)
         self.recommendation.refresh_status()
         return result
+
+
+# --- What others depend on ------------------------------------------------------
+
+
+def dependents(obj):
+    """The items that use ``obj`` through a many-to-many link (a recommendation
+    naming a document as its source, a policy citing a claim), as
+    ``[(relation, [the first 50 items])]``. Foreign keys protect themselves (PROTECT);
+    these links would otherwise vanish silently with ``obj``."""
+    found = []
+    for accessor in getattr(type(obj), "depended_on_by", ()):
+        items = list(getattr(obj, accessor).all()[:50])
+        if items:
+            found.append((type(obj)._meta.get_field(accessor), items))
+    return found
+
+
+def refuse_deleting_what_others_use(sender, instance, **kwargs):
+    """Deleting an item that others link to is refused, whichever path
+    (admin, shell, queryset) deletes it: withdraw it instead."""
+    found = dependents(instance)
+    if found:
+        names = "; ".join(
+            f"{rel.related_model._meta.verbose_name_plural}: {', '.join(map(str, items[:5]))}"
+            for rel, items in found
+        )
+        raise ProtectedError(
+            f"Cannot delete {instance._meta.verbose_name} “{instance}”: it is used by {names}.",
+            {item for _, items in found for item in items},
+        )
+
+
+# Connected per model, so that deleting anything else keeps Django's fast path.
+for _model in (Document, Claim, Policy, Topic, Actor):
+    pre_delete.connect(
+        refuse_deleting_what_others_use,
+        sender=_model,
+        dispatch_uid=f"editorial_refuse_deleting_{_model.__name__}",
+    )

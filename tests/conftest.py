@@ -1,3 +1,11 @@
+"""Fixtures everyone needs, and the personas of the permission tests:
+
+- Alice is the editor-in-chief: a superuser.
+- Bob and Erin are editors (the Editor group): they write and submit for review.
+- Pat is a publisher (the Publisher group): she also publishes and withdraws.
+- Charlie is a stranger: an account with no staff access.
+"""
+
 from io import StringIO
 from pathlib import Path
 
@@ -5,6 +13,11 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
+
+from editorial.roles import EDITOR, PUBLISHER, sync_roles
+
+PASSWORD = "x-pass-123"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -15,10 +28,17 @@ def collected_static(tmp_path_factory):
     call_command("collectstatic", "--noinput", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Personas are created with passwords in most tests; the production
+    # hasher's deliberate slowness would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def alice(db):
     """Alice is the editor-in-chief: a superuser."""
-    return get_user_model().objects.create_superuser("alice", "alice@example.org", "x-pass-123")
+    return get_user_model().objects.create_superuser("alice", "alice@example.org", PASSWORD)
 
 
 @pytest.fixture
@@ -78,3 +98,63 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def roles(db):
+    # The groups come from a data migration; a transactional test's flush
+    # removes them, so make sure they are there (idempotent).
+    return sync_roles()
+
+
+def _member(username, group, *, first_name):
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.org", PASSWORD, first_name=first_name, is_staff=True
+    )
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def bob(roles):
+    """Bob is an editor."""
+    return _member("bob", roles[EDITOR], first_name="Bob")
+
+
+@pytest.fixture
+def erin(roles):
+    """Erin is an editor too."""
+    return _member("erin", roles[EDITOR], first_name="Erin")
+
+
+@pytest.fixture
+def pat(roles):
+    """Pat is a publisher."""
+    return _member("pat", roles[PUBLISHER], first_name="Pat")
+
+
+@pytest.fixture
+def charlie(db):
+    """Charlie is a stranger: an account without staff access."""
+    return get_user_model().objects.create_user("charlie", "charlie@example.org", PASSWORD)
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob):
+    return _client_for(bob)
+
+
+@pytest.fixture
+def erin_client(erin):
+    return _client_for(erin)
+
+
+@pytest.fixture
+def pat_client(pat):
+    return _client_for(pat)

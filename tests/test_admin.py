@@ -87,8 +87,9 @@ def test_adding_a_claim_with_a_found_quote_stores_its_anchor(alice_client):
 
 
 def test_publish_action_publishes_and_records_who(alice_client, alice):
+    # Only an item in review can be published (the workflow: see test_workflow.py).
     draft = ClaimFactory(state="draft").document
-    draft.state = "draft"
+    draft.state = "in_review"
     draft.save()
     response = alice_client.post(
         reverse("admin:editorial_document_changelist"),
