@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and everything else: a cached page skips all of it.
+    "editorial.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -211,6 +213,10 @@ STORAGES = {
 }
 
 SITE_NAME = "Alliance Tracker"
+
+# Public pages are cached for anonymous readers, keyed on the content stamp
+# (a publish invalidates them at once); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = envint("DJANGO_PAGE_CACHE_SECONDS", 600)
 
 # --- Security -------------------------------------------------------------
 # Behind a TLS-terminating proxy the app sees plain HTTP; the proxy says so.

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from . import quotes
 from .dates import Precision, display_at_precision, precision_condition, precision_error
+from .freshness import ContentStampQuerySet
 from .history import Revisions
 from .publishing import Publishable, PublishableQuerySet, State, Tracked
 
@@ -93,6 +94,14 @@ class Document(Publishable):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        # Lists page through published rows in this order: an index serves it.
+        indexes = [
+            models.Index(
+                fields=["-published_on", "title", "id"],
+                condition=Q(state="published"),
+                name="document_published_order",
+            ),
+        ]
         permissions = [("publish_document", "Can publish and withdraw documents")]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="document_slug_unique"),
@@ -182,6 +191,13 @@ class Claim(Publishable):
 
     class Meta:
         ordering = ["document", "start_offset"]
+        indexes = [
+            models.Index(
+                fields=["document", "start_offset", "id"],
+                condition=Q(state="published"),
+                name="claim_published_order",
+            ),
+        ]
         permissions = [("publish_claim", "Can publish and withdraw claims")]
         constraints = [
             models.CheckConstraint(
@@ -263,6 +279,13 @@ class Policy(Publishable):
 
     class Meta:
         ordering = ["-adopted_on", "title"]
+        indexes = [
+            models.Index(
+                fields=["-adopted_on", "title", "id"],
+                condition=Q(state="published"),
+                name="policy_published_order",
+            ),
+        ]
         verbose_name_plural = "policies"
         permissions = [("publish_policy", "Can publish and withdraw policies")]
         constraints = [
@@ -327,6 +350,18 @@ class Recommendation(Publishable):
     class Meta:
         ordering = ["title"]
         permissions = [("publish_recommendation", "Can publish and withdraw recommendations")]
+        indexes = [
+            models.Index(
+                fields=["title", "id"],
+                condition=Q(state="published"),
+                name="recommendation_published_order",
+            ),
+            models.Index(
+                fields=["status", "title", "id"],
+                condition=Q(state="published"),
+                name="recommendation_by_status",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="recommendation_slug_unique"),
         ]
@@ -431,6 +466,8 @@ class StatusChange(Tracked):
 
     class Meta:
         ordering = ["recommendation", "date", "position", "pk"]
+        # "Recent status changes" read this index backwards.
+        indexes = [models.Index(fields=["date", "position", "id"], name="statuschange_chronology")]
         constraints = [
             models.CheckConstraint(
                 condition=precision_condition("date", "date_precision"),
@@ -496,3 +533,22 @@ for _model in (Document, Claim, Policy, Topic, Actor):
         sender=_model,
         dispatch_uid=f"editorial_refuse_deleting_{_model.__name__}",
     )
+
+
+class ContentStamp(models.Model):
+    """One row: the archive's version, moved forward by every editorial write
+    (see ``editorial.freshness``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    objects = ContentStampQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="contentstamp_single_row"),
+        ]
+
+    def __str__(self):
+        return f"version {self.version} at {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from editorial import freshness
 from editorial.dates import Precision
 from editorial.models import (
     Actor,
@@ -176,6 +177,8 @@ class Command(BaseCommand):
             self.make_recommendations(
                 recommendations, docs, claim_rows, policy_rows, topics, actors
             )
+            # Bulk inserts and raw deletes send no signals: say so once.
+            freshness.touch()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
