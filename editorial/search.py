@@ -35,6 +35,9 @@ from .models import Claim, Document, Policy, Recommendation
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
+# The most matches of one kind that a search ranks (PostgreSQL); see
+# filter_search. Documents' vectors hold whole papers, so fewer of them.
+CANDIDATES = 1000
 
 # model -> {weight: [fields]}; migration 0002 builds the stored columns from the same list.
 WEIGHTS = {
@@ -74,6 +77,10 @@ def vector(model):
     return RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
 
 
+def candidates_for(model):
+    return CANDIDATES // 4 if model is Document else CANDIDATES
+
+
 def _tsquery(q):
     return SearchQuery(q, search_type="websearch", config=CONFIG)
 
@@ -90,9 +97,20 @@ def filter_search(queryset, q):
     model = queryset.model
     if is_postgres():
         query = _tsquery(q)
+        # Ranking reads every match's whole vector; a broad query can match
+        # tens of thousands of rows. Rank at most CANDIDATES of them (the
+        # first the index yields), so a search costs the same at any size.
+        # Raw SQL: the column is not a model field, and an ORM subquery would
+        # alias the table and so point the column at the outer row.
+        table = connection.ops.quote_name(model._meta.db_table)
+        candidates = RawSQL(
+            f"SELECT id FROM {table} WHERE search_vector @@ "
+            f"websearch_to_tsquery('{CONFIG}'::regconfig, %s) LIMIT {candidates_for(model)}",
+            [q],
+        )
         return (
-            queryset.alias(search_vector=vector(model))
-            .filter(search_vector=query)
+            queryset.filter(pk__in=candidates)
+            .alias(search_vector=vector(model))
             .annotate(rank=SearchRank(F("search_vector"), query, cover_density=True))
             .order_by("-rank", "pk")
         )

@@ -66,3 +66,19 @@ def test_title_matches_rank_above_body_matches():
     in_body = DocumentFactory(title="Other", body="Aegis Ashore is mentioned once here.")
     in_title = DocumentFactory(title="Aegis Ashore in Japan", body="Nothing else.")
     assert list(filter_search(Document.objects.all(), "aegis")) == [in_title, in_body]
+
+
+@postgres_only
+def test_a_broad_query_ranks_a_bounded_number_of_matches(monkeypatch):
+    from editorial import search
+
+    for n in range(5):
+        ClaimFactory(
+            quote="a land-based missile defense system, like Aegis Ashore", summary=f"#{n}"
+        )
+    assert filter_search(Claim.objects.all(), "aegis").count() == 5
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    ranked = list(filter_search(Claim.objects.all(), "aegis"))
+    assert len(ranked) == 2
+    assert all("Aegis" in claim.quote for claim in ranked)
+    assert ranked[0].rank >= ranked[1].rank
