@@ -10,10 +10,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import Client
+from django.utils.functional import empty
 
 from editorial.roles import EDITOR, PUBLISHER, sync_roles
 
@@ -24,6 +27,11 @@ PASSWORD = "x-pass-123"
 def collected_static(tmp_path_factory):
     """Serve static files the production way (hashed names from a manifest),
     so a template that names a missing file fails here, not in production."""
+    # Something may have opened the static storage already (the schema test
+    # builds a WSGI app at collection time): drop it, so that collectstatic
+    # and every page after it use this STATIC_ROOT and its manifest.
+    storages._storages.pop(STATICFILES_STORAGE_ALIAS, None)
+    staticfiles_storage._wrapped = empty
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
     call_command("collectstatic", "--noinput", verbosity=0)
 
