@@ -45,7 +45,10 @@ ENV = {
     "GUNICORN_ACCESSLOG": "",
     "GUNICORN_BIND": f"127.0.0.1:{PORT}",
     "GUNICORN_MAX_REQUESTS": "0",
+    "DJANGO_PAGE_CACHE_SECONDS": "0",
 }
+# Pages measured a second time with the page cache on (editorial.middleware).
+CACHED = ["home", "recommendations", "recommendation_detail", "document_detail", "search"]
 
 # (target, p95 limit in ms or None, minimum throughput ratio to the floor or None)
 TARGETS = {
@@ -59,6 +62,7 @@ TARGETS = {
     "recommendations": (None, 0.1),
     "recommendations_filtered": (None, 0.1),
     "document_detail": (None, 0.1),
+    **{f"{name} (cached)": (None, 0.8) for name in CACHED},
 }
 MAX_QUERIES = 10
 
@@ -165,11 +169,11 @@ def query_counts(items):
     return counts
 
 
-def start_server():
+def start_server(**env):
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "alliance.wsgi", "--config", "gunicorn.conf.py"],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, **env},
     )
     for _ in range(100):
         try:
@@ -180,6 +184,11 @@ def start_server():
             time.sleep(0.2)
     server.terminate()
     raise SystemExit("gunicorn did not answer /healthz")
+
+
+def stop(server):
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def worker_rss_mb(server):
@@ -340,17 +349,31 @@ def main():
     ensure_corpus()
     items = targets()
     counts = query_counts(items)
+    from django.test import override_settings
+
+    with override_settings(PAGE_CACHE_SECONDS=600):
+        cached_items = [item for item in items if item[0] in CACHED]
+        query_counts(cached_items)  # fill the cache
+        for name, count in query_counts(cached_items).items():
+            counts[f"{name} (cached)"] = count
     server = start_server()
     try:
-        log(f"round 1: {SECONDS} s per target at {CONCURRENCY} connections")
+        log(f"round 1, uncached: {SECONDS} s per target at {CONCURRENCY} connections")
         results = measure(items, SECONDS)
         rss_1 = worker_rss_mb(server)
         log("round 2 (memory check)")
         measure(items, max(2, SECONDS // 3))
         rss_2 = worker_rss_mb(server)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
+    server = start_server(DJANGO_PAGE_CACHE_SECONDS="600")
+    try:
+        log("page cache on")
+        cached = [item for item in items if item[0] in CACHED]
+        for name, figures in measure(cached, SECONDS).items():
+            results[f"{name} (cached)"] = figures
+    finally:
+        stop(server)
     memory = {
         "after_round_1": [round(x, 1) for x in rss_1],
         "after_round_2": [round(x, 1) for x in rss_2],
