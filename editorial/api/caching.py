@@ -38,8 +38,9 @@ class Validator:
 
     @classmethod
     def for_request(cls, request):
+        format = getattr(getattr(request, "accepted_renderer", None), "format", "")
+        request = getattr(request, "_request", request)  # the stamp is kept on Django's request
         _, changed_at = freshness.current(request)
-        format = getattr(request.accepted_renderer, "format", "")
         host = f"{request.scheme}://{request.get_host()}"
         return cls(freshness.etag_for(request, host, format, API_VERSION), changed_at)
 

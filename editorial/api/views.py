@@ -31,6 +31,7 @@ from .caching import Validator, cached_count
 from .renderers import CSVRenderer, JSONRenderer, csv_columns
 
 PAGINATION_PARAMETERS = {"page", "page_size"}
+NOT_FILTERS = PAGINATION_PARAMETERS | {"format"}
 
 
 @cache
@@ -131,7 +132,10 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         response = validator.early_response(request)
         if response is not None:
             return response
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.get_queryset()
+        if any(name not in NOT_FILTERS for name in request.query_params):
+            # (A FilterSet given nothing changes nothing, but costs a form.)
+            queryset = self.filter_queryset(queryset)
         response = validator.conditional_response(request)
         if response is not None:
             return response
