@@ -77,6 +77,12 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
     def perform_content_negotiation(self, request, force=False):
+        if "format" not in request.query_params and request.META.get("HTTP_ACCEPT", "*/*") in (
+            "*/*",
+            JSONRenderer.media_type,
+        ):
+            # What DRF's negotiation answers to most requests, without parsing.
+            return JSONRenderer(), JSONRenderer.media_type
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:
