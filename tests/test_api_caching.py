@@ -232,3 +232,25 @@ def test_a_list_and_its_csv_page_keep_updated_since_and_count_in_step(client, w)
     csv = client.get(f"{API}/claims/", {"updated_since": "2000-01-01", "format": "csv"})
     assert first["count"] == 1 and csv.status_code == 200
     assert client.get(f"{API}/claims/", {"updated_since": "2999-01-01"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", ["recommendations/?status=adopted", DETAIL, "claims/?format=csv"])
+def test_a_304_answered_before_the_middleware_carries_the_views_own_headers(
+    client, w, settings, path
+):
+    tag = etag(client, path)
+    early = client.get(f"{API}/{path}", headers={"If-None-Match": tag})
+    settings.MIDDLEWARE = [
+        name
+        for name in settings.MIDDLEWARE
+        if name != "editorial.api.middleware.NotModifiedMiddleware"
+    ]
+    late = client.get(f"{API}/{path}", headers={"If-None-Match": tag})
+    assert early.status_code == late.status_code == 304
+    for header in ("ETag", "Last-Modified", "Cache-Control", "Vary", "Allow"):
+        assert early[header] == late[header], header
+
+
+def test_a_head_request_with_a_current_etag_is_a_304_too(client, w):
+    tag = etag(client, "recommendations/")
+    assert client.head(f"{API}/recommendations/", headers={"If-None-Match": tag}).status_code == 304

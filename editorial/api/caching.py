@@ -19,9 +19,11 @@ next to API reads.
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 
@@ -59,19 +61,31 @@ class Validator:
         Other conditional requests (a date, ``*``) wait for
         ``conditional_response`` after the usual checks, so a missing item
         is still a 404 and a bad filter still a 400."""
-        header = request.META.get("HTTP_IF_NONE_MATCH")
-        if not header or self.etag not in parse_etags(header):
+        if not self.matches(request):
             return None
-        return self.conditional_response(request)
+        if "HTTP_IF_MATCH" in request.META or "HTTP_IF_UNMODIFIED_SINCE" in request.META:
+            return self.conditional_response(request)  # they may make it a 412
+        # What get_conditional_response answers to a matching If-None-Match on a GET.
+        return self.apply(HttpResponseNotModified())
+
+    def matches(self, request):
+        """Whether ``request`` sends back this very ETag in If-None-Match."""
+        header = request.META.get("HTTP_IF_NONE_MATCH")
+        return bool(header) and self.etag in parse_etags(header)
 
     def apply(self, response):
         response["ETag"] = self.etag
         if self.last_modified is not None:
-            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+            response["Last-Modified"] = _http_date(self.last_modified.timestamp())
         # Any cache may keep a copy but must ask again (with the validators) before using it.
         response["Cache-Control"] = "no-cache"
         patch_vary_headers(response, ["Accept"])
         return response
+
+
+@lru_cache(maxsize=16)
+def _http_date(timestamp):
+    return http_date(timestamp)
 
 
 def cached_count(request, name, queryset, filters):

@@ -13,7 +13,7 @@ from functools import cache
 
 from django.http import Http404
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 
 from ..models import (
@@ -118,6 +118,48 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
                 problems[name] = ["Must not be empty: leave the parameter out instead."]
         if problems:
             raise ValidationError(problems)
+
+    # --- The shortcut for clients whose copy is current -------------------
+
+    @classmethod
+    def not_modified(cls, view_function, request, args, kwargs):
+        """A 304 for ``request`` if it sends back its URL's current ETag, else
+        None. Called by ``middleware.NotModifiedMiddleware`` with the view
+        function the URL resolves to, before the rest of the middleware.
+
+        DRF's own steps, in an order that leaves no trace unless the answer
+        is a 304: format and parameters first, then the ETag; only then
+        authentication, permissions and the throttle (the one step with a
+        side effect: the request is counted). Anything that fails or does
+        not match hands the request back untouched, to go the usual way."""
+        actions = view_function.actions
+        self = cls(**view_function.initkwargs)
+        self.action_map = actions
+        self.args, self.kwargs = args, kwargs
+        self.request = request = self.initialize_request(request, *args, **kwargs)
+        self.headers = self.default_response_headers
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        if self.action not in ("list", "retrieve"):
+            return None
+        try:
+            request.accepted_renderer, request.accepted_media_type = (
+                self.perform_content_negotiation(request)
+            )
+            self.check_query_parameters(request)
+            if self.action == "list":
+                self.paginator.validate(request)
+            validator = Validator.for_request(request)
+            if not validator.matches(request):
+                return None
+            self.perform_authentication(request)
+            self.check_permissions(request)
+            self.check_throttles(request)
+        except (APIException, Http404):
+            return None
+        response = validator.early_response(request)
+        if response is None or response.status_code != 304:
+            return None
+        return self.finalize_response(request, response, *args, **kwargs)
 
     # --- Actions ----------------------------------------------------------
     #
