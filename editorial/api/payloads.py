@@ -15,6 +15,8 @@ its document is too).
 import datetime
 from collections import defaultdict
 
+from django.db import connections
+
 from ..dates import iso_at_precision
 from ..models import (
     Actor,
@@ -60,6 +62,57 @@ def _slugs(through, owner, other, ids):
         .order_by(f"{other}__name", f"{other}_id")
         .values_list(f"{owner}_id", f"{other}__slug")
     )
+
+
+# The related items a recommendation shows, in one query (``_references``):
+# relation -> (the column shown beside the slug, the order, published only?).
+RECOMMENDATION_REFERENCES = {
+    "documents": ("title", "-published_on", True),
+    "policies": ("title", None, True),
+    "topics": ("name", None, False),
+    "actors": ("name", None, False),
+}
+
+
+def _references(model, relations, ids):
+    """For the rows ``ids`` of ``model``: ``{relation: {id: [(slug, label), ...]}}``
+    for each of its many-to-many ``relations``, in one UNION ALL query in
+    plain SQL (one round trip, nothing for the ORM to compile), each list in
+    the order the relation is shown in: ``order`` (a date column, newest
+    first), then the label, then the id, collated by the database."""
+    result = {name: defaultdict(list) for name in relations}
+    if not ids:
+        return result
+    connection = connections[model.objects.db]
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for index, (name, (label, order, published)) in enumerate(relations.items()):
+        field = model._meta.get_field(name)
+        target = field.related_model
+        owner_column = quote(field.m2m_column_name())
+        sort = f"x.{quote(order.lstrip('-'))}" if order else "NULL"
+        sql = (
+            f"SELECT {index} AS relation, t.{owner_column} AS owner, x.{quote('slug')}, "
+            f"x.{quote(label)} AS label, {sort} AS newest, x.{quote('id')} AS target "
+            f"FROM {quote(field.remote_field.through._meta.db_table)} t "
+            f"INNER JOIN {quote(target._meta.db_table)} x "
+            f"ON x.{quote('id')} = t.{quote(field.m2m_reverse_name())} "
+            f"WHERE t.{owner_column} IN ({placeholders})"
+        )
+        params.extend(ids)
+        if published:
+            sql += f" AND x.{quote('state')} = %s"
+            params.append(PUBLISHED)
+        parts.append(sql)
+    # Only documents have a date to order by (NULL elsewhere): newest first.
+    sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2, 5 DESC, 4, 6"
+    names = list(relations)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for relation, owner, slug, label, _, _ in cursor.fetchall():
+            result[names[relation]][owner].append((slug, label))
+    return result
 
 
 class Builder:
@@ -294,20 +347,8 @@ class RecommendationBuilder(Builder):
     def items(self, rows, *, detail=False):
         rows = list(rows)
         ids = [row["id"] for row in rows]
-        through = Recommendation.documents.through
-        documents = _grouped(
-            through.objects.filter(recommendation_id__in=ids, document__state=PUBLISHED)
-            .order_by("-document__published_on", "document__title", "document_id")
-            .values_list("recommendation_id", "document__slug", "document__title")
-        )
-        through = Recommendation.policies.through
-        policies = _grouped(
-            through.objects.filter(recommendation_id__in=ids, policy__state=PUBLISHED)
-            .order_by("policy__title", "policy_id")
-            .values_list("recommendation_id", "policy__slug", "policy__title")
-        )
-        topics = _slugs(Recommendation.topics.through, "recommendation", "topic", ids)
-        actors = _slugs(Recommendation.actors.through, "recommendation", "actor", ids)
+        related = _references(Recommendation, RECOMMENDATION_REFERENCES, ids)
+        documents, policies, topics, actors = (related[name] for name in RECOMMENDATION_REFERENCES)
         if detail:
             history = self.status_history(ids)
             evidence = self.evidence(ids)
@@ -325,8 +366,8 @@ class RecommendationBuilder(Builder):
                     self.ref(Document, "document", *ref) for ref in documents.get(pk, [])
                 ],
                 "policies": [self.ref(Policy, "policy", *ref) for ref in policies.get(pk, [])],
-                "topics": topics.get(pk, []),
-                "actors": actors.get(pk, []),
+                "topics": [slug for slug, _ in topics.get(pk, [])],
+                "actors": [slug for slug, _ in actors.get(pk, [])],
                 "created_at": timestamp(row["created_at"]),
                 "updated_at": timestamp(row["updated_at"]),
             }
