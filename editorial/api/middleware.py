@@ -27,6 +27,9 @@ class NotModifiedMiddleware:
             "HTTP_IF_NONE_MATCH" in request.META
             and request.method in ("GET", "HEAD")
             and request.path.startswith(API_PREFIX)
+            # (These may turn a match into a 412: the usual way decides.)
+            and "HTTP_IF_MATCH" not in request.META
+            and "HTTP_IF_UNMODIFIED_SINCE" not in request.META
         ):
             response = self.not_modified(request)
             if response is not None:

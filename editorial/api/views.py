@@ -132,7 +132,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         authentication, permissions and the throttle (the one step with a
         side effect: the request is counted). Anything that fails or does
         not match hands the request back untouched, to go the usual way."""
-        actions = view_function.actions
+        actions = dict(view_function.actions)
+        actions.setdefault("head", actions.get("get"))  # as DRF's own view function does
         self = cls(**view_function.initkwargs)
         self.action_map = actions
         self.args, self.kwargs = args, kwargs
