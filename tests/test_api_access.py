@@ -84,3 +84,41 @@ def test_an_editor_issues_a_partners_token_in_the_admin(alice_client, partner):
     response = alice_client.post("/admin/authtoken/tokenproxy/add/", {"user": user.pk})
     assert response.status_code == 302
     assert Token.objects.filter(user=user).exists()
+
+
+def test_the_window_slides_and_retry_after_says_when_a_request_fits_again(
+    client, settings, monkeypatch
+):
+    from editorial.api import throttling
+
+    settings.API_ANON_RATE = "3/min"
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttling.SlottedRateThrottle, "timer", lambda self: now[0])
+    assert client.get(f"{API}/topics/").status_code == 200
+    now[0] += 30
+    assert client.get(f"{API}/topics/").status_code == 200
+    assert client.get(f"{API}/topics/").status_code == 200
+    now[0] += 20
+    refused = client.get(f"{API}/topics/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 11  # the first request leaves the window
+    now[0] += 11
+    assert client.get(f"{API}/topics/").status_code == 200
+    assert client.get(f"{API}/topics/").status_code == 429  # the other two are still in it
+    now[0] += 60
+    assert client.get(f"{API}/topics/").status_code == 200
+
+
+def test_a_throttles_bookkeeping_does_not_grow_with_the_rate(settings, rf):
+    from django.core.cache import cache
+
+    from editorial.api.throttling import AnonymousRateThrottle
+
+    settings.API_ANON_RATE = "100000000/min"
+    request = rf.get("/")
+    request.user = None
+    for _ in range(500):
+        throttle = AnonymousRateThrottle()
+        assert throttle.allow_request(request, None)
+    assert sum(cache.get(throttle.key).values()) == 500
+    assert len(cache.get(throttle.key)) <= 61

@@ -5,8 +5,11 @@ changes its ETag."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
+from editorial import freshness
 from editorial.api import serializers
 from editorial.models import Evidence
 from editorial.publishing import State, set_state
@@ -185,17 +188,69 @@ def test_renaming_a_topic_changes_the_etag_of_claims_filed_under_it(client, w):
     assert _changes(client, f"claims/{w.aegis.pk}/", rename)
 
 
-def test_an_unrelated_edit_leaves_a_details_etag_alone(client, w):
+def test_any_edit_renews_every_etag_and_reading_renews_none(client, w):
+    # The content stamp is archive-wide (editorial.freshness): coarse, never stale.
     def edit():
         w.law.summary = "Changed."
         w.law.save()
 
-    assert not _changes(client, "documents/hoff-2016/", edit)
+    assert _changes(client, "documents/hoff-2016/", edit)
+    assert not _changes(client, "documents/hoff-2016/", lambda: client.get(f"{API}/claims/"))
 
 
 def test_evidence_saved_in_bulk_changes_the_etag_of_lists(client, w):
-    # bulk_create leaves no revision, but it does set updated_at.
+    # bulk_create sends no signal: bulk code moves the stamp itself, as the
+    # corpus generator does.
     def add():
         Evidence.objects.bulk_create([Evidence(recommendation=w.draft_rec, claim=w.orphan_claim)])
+        freshness.touch()
 
     assert _changes(client, "recommendations/", add)
+
+
+def test_a_304_is_decided_before_the_filters_and_the_lookup(client, w):
+    # A tag handed out with a 200 for this URL at this stamp answers at once...
+    for path in ("claims/?document=hoff-2016", "recommendations/deploy-aegis-ashore/"):
+        tag = etag(client, path)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{API}/{path}", headers={"If-None-Match": tag})
+        assert response.status_code == 304
+        assert len(queries) == 1  # the stamp
+    # ...while any other conditional request still meets the usual checks.
+    response = client.get(f"{API}/recommendations/no-such-thing/", headers={"If-None-Match": "*"})
+    assert response.status_code == 404
+    last_modified = client.get(f"{API}/claims/")["Last-Modified"]
+    response = client.get(
+        f"{API}/claims/", {"document": "draft-paper"}, headers={"If-Modified-Since": last_modified}
+    )
+    assert response.status_code == 400
+
+
+def test_a_list_and_its_csv_page_keep_updated_since_and_count_in_step(client, w):
+    # The cached count follows the filters, not the page, format or order.
+    first = client.get(f"{API}/claims/", {"updated_since": "2000-01-01"}).json()
+    csv = client.get(f"{API}/claims/", {"updated_since": "2000-01-01", "format": "csv"})
+    assert first["count"] == 1 and csv.status_code == 200
+    assert client.get(f"{API}/claims/", {"updated_since": "2999-01-01"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", ["recommendations/?status=adopted", DETAIL, "claims/?format=csv"])
+def test_a_304_answered_before_the_middleware_carries_the_views_own_headers(
+    client, w, settings, path
+):
+    tag = etag(client, path)
+    early = client.get(f"{API}/{path}", headers={"If-None-Match": tag})
+    settings.MIDDLEWARE = [
+        name
+        for name in settings.MIDDLEWARE
+        if name != "editorial.api.middleware.NotModifiedMiddleware"
+    ]
+    late = client.get(f"{API}/{path}", headers={"If-None-Match": tag})
+    assert early.status_code == late.status_code == 304
+    for header in ("ETag", "Last-Modified", "Cache-Control", "Vary", "Allow"):
+        assert early[header] == late[header], header
+
+
+def test_a_head_request_with_a_current_etag_is_a_304_too(client, w):
+    tag = etag(client, "recommendations/")
+    assert client.head(f"{API}/recommendations/", headers={"If-None-Match": tag}).status_code == 304

@@ -1,101 +1,50 @@
-"""Conditional GET: ETag and Last-Modified, decided before any serialising.
+"""Conditional GET and counts, both keyed on the content stamp.
 
-A response is a function of the request's absolute URL (filters, page and
-host all appear in it or in its links), its format, the rows it shows and
-the related rows nested in them. The validator hashes exactly that:
+Every editorial write moves the archive's content stamp forward in its own
+transaction (``editorial.freshness``), so a response is a function of the
+request (its URL, host and format), the API version and the stamp:
 
-- the absolute URL and the format, and the API version (a release that
-  changes the representation changes every ETag);
-- a list: how many rows match the filters and the newest ``updated_at``
-  among them, in one aggregate whose count the paginator then reuses;
-- a detail: the object's id, ``version`` and ``updated_at`` and its newest
-  revision-history entry (a many-to-many edit leaves only that behind);
-- every table the representation draws on (its *sources*): the newest
-  ``updated_at`` and the newest revision-history entry. The history records
-  deletions and many-to-many edits, which leave no ``updated_at``; the
-  ``updated_at`` records bulk inserts, which leave no history.
+- the ETag is ``freshness.etag_for`` of exactly that, and Last-Modified the
+  stamp's time. Deciding a 304 costs one query by primary key (the stamp),
+  and the viewsets decide it before filtering, fetching or serialising;
+- a list's ``count`` is kept in Django's cache under the stamp and the
+  filters: a correct key, since any write that could change the count moves
+  the stamp. A miss counts with the filters alone (no ordering, no ranking).
 
-The sources are table-wide: editing any claim changes the ETag of every
-recommendation, since its evidence may quote that claim. That costs a partner
-an occasional re-download, never a stale copy, and keeps the check to a few
-MAX() lookups on indexed columns inside the query that fetches the object (or
-counts the list). Editorial writes are rare next to API reads.
-
-Writes that bypass ``save()`` (``QuerySet.update()``) are invisible here, as
-they are to the revision history; the models' own derived updates
-(``Recommendation.refresh_status``) always accompany a saved status change.
+The stamp is archive-wide: any edit changes every ETag. That costs a partner
+an occasional re-download, never a stale copy, and editorial writes are rare
+next to API reads.
 """
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Max, OuterRef, Subquery
+from django.core.cache import cache
+from django.http import HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags
 
+from .. import freshness
 
-def _newest(queryset, field):
-    # The output field is explicit: SQLite would otherwise hand back a string.
-    newest = queryset.order_by(f"-{field}").values(field)[:1]
-    return Subquery(newest, output_field=DateTimeField())
-
-
-def _newest_saved(model):
-    return _newest(model._base_manager.all(), "updated_at")
-
-
-def _newest_revision(model, **lookup):
-    return _newest(model.history.model._base_manager.filter(**lookup), "history_date")
-
-
-def source_stamps(sources):
-    """Expressions for the newest change to each of ``sources``' tables."""
-    stamps = {}
-    for model in sources:
-        name = model._meta.model_name
-        stamps[f"_api_saved_{name}"] = _newest_saved(model)
-        stamps[f"_api_revised_{name}"] = _newest_revision(model)
-    return stamps
-
-
-def detail_annotations(model, sources):
-    """Annotations that let a detail's validator come with the object itself."""
-    return {
-        "_api_revised_self": _newest_revision(model, id=OuterRef("pk")),
-        **source_stamps(source for source in sources if source is not model),
-    }
+COUNT_SECONDS = 600
+API_VERSION = settings.SPECTACULAR_SETTINGS["VERSION"]
 
 
 @dataclass
 class Validator:
     etag: str
     last_modified: datetime | None
-    count: int | None = None
 
     @classmethod
-    def build(cls, request, parts, stamps, *, count=None):
-        format = getattr(request.accepted_renderer, "format", "")
-        version = settings.SPECTACULAR_SETTINGS["VERSION"]
-        text = repr((version, request.build_absolute_uri(), format, parts, stamps))
-        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        known = [stamp for stamp in stamps if stamp is not None]
-        return cls(etag=f'W/"{digest}"', last_modified=max(known, default=None), count=count)
-
-    @classmethod
-    def for_list(cls, request, queryset, sources):
-        stamps = {name: Max(expression) for name, expression in source_stamps(sources).items()}
-        row = queryset.aggregate(_count=Count("pk"), _newest=Max("updated_at"), **stamps)
-        count, newest = row.pop("_count"), row.pop("_newest")
-        values = [newest, *(row[name] for name in sorted(row))]
-        return cls.build(request, (count,), values, count=count)
-
-    @classmethod
-    def for_detail(cls, request, obj):
-        names = sorted(name for name in vars(obj) if name.startswith("_api_"))
-        values = [obj.updated_at, *(getattr(obj, name) for name in names)]
-        return cls.build(request, (obj.pk, obj.version), values)
+    def for_request(cls, request):
+        format = getattr(getattr(request, "accepted_renderer", None), "format", "")
+        request = getattr(request, "_request", request)  # the stamp is kept on Django's request
+        _, changed_at = freshness.current(request)
+        host = f"{request.scheme}://{request.get_host()}"
+        return cls(freshness.etag_for(request, host, format, API_VERSION), changed_at)
 
     def conditional_response(self, request):
         """A 304 if the client's copy is current (or a 412 if its If-Match
@@ -105,11 +54,50 @@ class Validator:
         response = get_conditional_response(request, etag=self.etag, last_modified=timestamp)
         return self.apply(response) if response is not None else None
 
+    def early_response(self, request):
+        """The 304 for a client that sends back this URL's current ETag,
+        decided before anything else about the request is looked up: such a
+        tag was handed out with a 200 for this very URL at this very stamp.
+        Other conditional requests (a date, ``*``) wait for
+        ``conditional_response`` after the usual checks, so a missing item
+        is still a 404 and a bad filter still a 400."""
+        if not self.matches(request):
+            return None
+        if "HTTP_IF_MATCH" in request.META or "HTTP_IF_UNMODIFIED_SINCE" in request.META:
+            return self.conditional_response(request)  # they may make it a 412
+        # What get_conditional_response answers to a matching If-None-Match on a GET.
+        return self.apply(HttpResponseNotModified())
+
+    def matches(self, request):
+        """Whether ``request`` sends back this very ETag in If-None-Match."""
+        header = request.META.get("HTTP_IF_NONE_MATCH")
+        return bool(header) and self.etag in parse_etags(header)
+
     def apply(self, response):
         response["ETag"] = self.etag
         if self.last_modified is not None:
-            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+            response["Last-Modified"] = _http_date(self.last_modified.timestamp())
         # Any cache may keep a copy but must ask again (with the validators) before using it.
         response["Cache-Control"] = "no-cache"
         patch_vary_headers(response, ["Accept"])
         return response
+
+
+@lru_cache(maxsize=16)
+def _http_date(timestamp):
+    return http_date(timestamp)
+
+
+def cached_count(request, name, queryset, filters):
+    """How many rows ``queryset`` has, kept under the stamp and ``filters``
+    (the request's filter parameters: pages, format and ordering do not change a count)."""
+    version, changed_at = freshness.current(request)
+    text = repr((name, sorted((key, sorted(values)) for key, values in filters)))
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    stamp = changed_at.timestamp() if changed_at else 0
+    key = f"api:count:{version}:{stamp}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = queryset.order_by().count()
+        cache.set(key, count, COUNT_SECONDS)
+    return count

@@ -1,37 +1,37 @@
 """The API's endpoints: read-only views of what the public may see.
 
-Each viewset declares its queryset (from ``.published()``), the prefetches
-its serializer needs (published-only, so a nested relation never shows a
-draft), the *sources* its representation draws on (for the ETag, see
-``caching``) and its FilterSet. ``PublishedViewSet`` does the rest the same
-way for all of them: strict query parameters, conditional GET before any
-serialising, one aggregate for the list's ETag and count, CSV for lists.
+Each viewset declares its queryset (from ``.published()``, ordered), its
+FilterSet, the serializer that describes its items (for the schema and the
+CSV header) and the builder that makes them from ``.values()`` rows
+(``payloads``: nested relations there show only what is published, so a
+nested relation never shows a draft). ``PublishedViewSet`` does the rest the
+same way for all of them: strict query parameters, conditional GET on the
+content stamp before any query of the content, a cached count, CSV for lists.
 """
 
 from functools import cache
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.generics import get_object_or_404
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 
 from ..models import (
     Actor,
     Claim,
     Document,
-    Evidence,
     Policy,
     Recommendation,
     StatusChange,
     Topic,
 )
-from . import filters, serializers
-from .caching import Validator, detail_annotations
+from ..publishing import State
+from . import filters, payloads, serializers
+from .caching import Validator, cached_count
 from .renderers import CSVRenderer, JSONRenderer, csv_columns
 
 PAGINATION_PARAMETERS = {"page", "page_size"}
+NOT_FILTERS = PAGINATION_PARAMETERS | {"format"}
 
 
 @cache
@@ -46,29 +46,17 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     # Reading is all there is: anything else, OPTIONS included, is a 405.
     http_method_names = ["get", "head"]
-    serializer_class = None  # the list's representation
+    serializer_class = None  # describes the list's items
     detail_serializer_class = None  # the detail's, if richer
-    sources = ()  # models whose rows appear in a representation (see caching)
+    builder_class = None  # makes them (see payloads)
 
     def base_queryset(self):
-        """The visible rows, shaped for the list (no prefetches)."""
+        """The visible rows, in the list's order."""
         raise NotImplementedError
-
-    def detail_queryset(self):
-        return self.base_queryset()
-
-    def prefetches(self):
-        """What the list's serializer needs beyond ``base_queryset``."""
-        return []
-
-    def detail_prefetches(self):
-        return self.prefetches()
 
     # --- DRF hooks --------------------------------------------------------
 
     def get_queryset(self):
-        if self.action == "retrieve":
-            return self.detail_queryset()
         return self.base_queryset()
 
     def get_serializer_class(self):
@@ -89,6 +77,12 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
     def perform_content_negotiation(self, request, force=False):
+        if "format" not in request.query_params and request.META.get("HTTP_ACCEPT", "*/*") in (
+            "*/*",
+            JSONRenderer.media_type,
+        ):
+            # What DRF's negotiation answers to most requests, without parsing.
+            return JSONRenderer(), JSONRenderer.media_type
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:
@@ -125,57 +119,114 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         if problems:
             raise ValidationError(problems)
 
+    # --- The shortcut for clients whose copy is current -------------------
+
+    @classmethod
+    def not_modified(cls, view_function, request, args, kwargs):
+        """A 304 for ``request`` if it sends back its URL's current ETag, else
+        None. Called by ``middleware.NotModifiedMiddleware`` with the view
+        function the URL resolves to, before the rest of the middleware.
+
+        DRF's own steps, in an order that leaves no trace unless the answer
+        is a 304: format and parameters first, then the ETag; only then
+        authentication, permissions and the throttle (the one step with a
+        side effect: the request is counted). Anything that fails or does
+        not match hands the request back untouched, to go the usual way."""
+        actions = dict(view_function.actions)
+        actions.setdefault("head", actions.get("get"))  # as DRF's own view function does
+        self = cls(**view_function.initkwargs)
+        self.action_map = actions
+        self.args, self.kwargs = args, kwargs
+        self.request = request = self.initialize_request(request, *args, **kwargs)
+        self.headers = self.default_response_headers
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        if self.action not in ("list", "retrieve"):
+            return None
+        try:
+            request.accepted_renderer, request.accepted_media_type = (
+                self.perform_content_negotiation(request)
+            )
+            self.check_query_parameters(request)
+            if self.action == "list":
+                self.paginator.validate(request)
+            validator = Validator.for_request(request)
+            if not validator.matches(request):
+                return None
+            self.perform_authentication(request)
+            self.check_permissions(request)
+            self.check_throttles(request)
+        except (APIException, Http404):
+            return None
+        response = validator.early_response(request)
+        if response is None or response.status_code != 304:
+            return None
+        return self.finalize_response(request, response, *args, **kwargs)
+
     # --- Actions ----------------------------------------------------------
+    #
+    # Both actions answer a client whose ETag is current before anything
+    # else (see ``caching``), and build their items from ``.values()`` rows
+    # (see ``payloads``): the serializers describe them, for the schema.
+
+    def filter_parameters(self, request):
+        """The query parameters that narrow a list (what its count depends on)."""
+        ignored = PAGINATION_PARAMETERS | {"format", "ordering"}
+        return [
+            (name, values) for name, values in request.query_params.lists() if name not in ignored
+        ]
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
         self.paginator.validate(request)
-        validator = Validator.for_list(request, queryset, self.sources)
+        validator = Validator.for_request(request)
+        response = validator.early_response(request)
+        if response is not None:
+            return response
+        queryset = self.get_queryset()
+        if any(name not in NOT_FILTERS for name in request.query_params):
+            # (A FilterSet given nothing changes nothing, but costs a form.)
+            queryset = self.filter_queryset(queryset)
         response = validator.conditional_response(request)
         if response is not None:
             return response
-        page = self.paginator.paginate_queryset(queryset, request, self, count=validator.count)
-        prefetch_related_objects(page, *self.prefetches())
-        data = self.get_serializer(page, many=True).data
-        response = self.paginator.get_paginated_response(data)
+        count = cached_count(request, self.basename, queryset, self.filter_parameters(request))
+        builder = self.builder_class(request)
+        rows = self.paginator.paginate_queryset(
+            builder.values(queryset), request, self, count=count
+        )
+        response = self.paginator.get_paginated_response(builder.items(rows))
         if request.accepted_renderer.format == "csv":
             name = request.path.rstrip("/").rsplit("/", 1)[-1]
             filename = f"{name}-page-{self.paginator.page.number}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return validator.apply(response)
 
-    def get_object(self):
+    def get_row(self, builder):
         # No filter_queryset(): list filters do not apply to a lookup.
-        queryset = self.get_queryset().annotate(**detail_annotations(self.model, self.sources))
         key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        try:
-            return get_object_or_404(queryset, **{self.lookup_field: key})
-        except Http404:
+        queryset = self.get_queryset().filter(**{self.lookup_field: key})
+        rows = list(builder.values(queryset, detail=True)[:1])
+        if not rows:
             label = "id" if self.lookup_field == "pk" else self.lookup_field
             noun = self.model._meta.verbose_name_plural
-            raise NotFound(f"No published {noun} have the {label} {key!r}.") from None
+            raise NotFound(f"No published {noun} have the {label} {key!r}.")
+        return rows[0]
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        validator = Validator.for_detail(request, instance)
+        validator = Validator.for_request(request)
+        response = validator.early_response(request)
+        if response is not None:
+            return response
+        builder = self.builder_class(request)
+        row = self.get_row(builder)
         response = validator.conditional_response(request)
         if response is not None:
             return response
-        prefetch_related_objects([instance], *self.detail_prefetches())
-        return validator.apply(Response(self.get_serializer(instance).data))
+        [item] = builder.items([row], detail=True)
+        return validator.apply(Response(item))
 
     @property
     def model(self):
         return self.serializer_class.Meta.model
-
-
-def _published_refs(model):
-    """Published rows of ``model``, only what a compact reference shows."""
-    return model.objects.published().only("id", "slug", "title")
-
-
-def _slugs(model):
-    return model.objects.only("id", "slug")
 
 
 class DocumentViewSet(PublishedViewSet):
@@ -185,18 +236,11 @@ class DocumentViewSet(PublishedViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.DocumentSerializer
     detail_serializer_class = serializers.DocumentDetailSerializer
+    builder_class = payloads.DocumentBuilder
     filterset_class = filters.DocumentFilter
-    sources = (Document,)
 
     def base_queryset(self):
-        return (
-            Document.objects.published()
-            .defer("body", "notes")
-            .order_by("-published_on", "title", "pk")
-        )
-
-    def detail_queryset(self):
-        return Document.objects.published().defer("notes")
+        return Document.objects.published().order_by("-published_on", "title", "pk")
 
 
 class ClaimViewSet(PublishedViewSet):
@@ -204,24 +248,13 @@ class ClaimViewSet(PublishedViewSet):
     their document's `body` by `start_offset` and `end_offset`."""
 
     serializer_class = serializers.ClaimSerializer
+    builder_class = payloads.ClaimBuilder
     filterset_class = filters.ClaimFilter
-    sources = (Claim, Document, Topic)
 
     def base_queryset(self):
-        return (
-            Claim.objects.published()
-            .select_related("document")
-            .only(
-                *[f.name for f in Claim._meta.concrete_fields if f.name != "anchor_problem"],
-                "document__id",
-                "document__slug",
-                "document__title",
-            )
-            .order_by("document__published_on", "document_id", "start_offset", "pk")
+        return Claim.objects.published().order_by(
+            "document__published_on", "document_id", "start_offset", "pk"
         )
-
-    def prefetches(self):
-        return [Prefetch("topics", queryset=_slugs(Topic))]
 
 
 class PolicyViewSet(PublishedViewSet):
@@ -230,17 +263,11 @@ class PolicyViewSet(PublishedViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.PolicySerializer
+    builder_class = payloads.PolicyBuilder
     filterset_class = filters.PolicyFilter
-    sources = (Policy, Actor, Claim, Document)
 
     def base_queryset(self):
         return Policy.objects.published().order_by("-adopted_on", "title", "pk")
-
-    def prefetches(self):
-        return [
-            Prefetch("actors", queryset=_slugs(Actor)),
-            Prefetch("claims", queryset=Claim.objects.published().only("id").order_by("pk")),
-        ]
 
 
 class RecommendationViewSet(PublishedViewSet):
@@ -252,68 +279,24 @@ class RecommendationViewSet(PublishedViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.RecommendationSerializer
     detail_serializer_class = serializers.RecommendationDetailSerializer
+    builder_class = payloads.RecommendationBuilder
     filterset_class = filters.RecommendationFilter
-    sources = (Recommendation, Document, Policy, Topic, Actor, StatusChange, Evidence, Claim)
 
     def base_queryset(self):
         return Recommendation.objects.published().order_by("title", "pk")
-
-    def prefetches(self):
-        return [
-            Prefetch("documents", queryset=_published_refs(Document).order_by("-published_on")),
-            Prefetch("policies", queryset=_published_refs(Policy).order_by("title")),
-            Prefetch("topics", queryset=_slugs(Topic)),
-            Prefetch("actors", queryset=_slugs(Actor)),
-        ]
-
-    def detail_prefetches(self):
-        status_changes = StatusChange.objects.order_by("date", "position", "pk").prefetch_related(
-            Prefetch("policy", queryset=_published_refs(Policy))
-        )
-        evidence = (
-            Evidence.objects.filter(claim__in=Claim.objects.published())
-            .select_related("claim__document")
-            .only(
-                "id",
-                "recommendation_id",
-                "role",
-                "note",
-                "position",
-                *[f"claim__{name}" for name in ("id", "quote", "summary", "kind")],
-                "claim__start_offset",
-                "claim__end_offset",
-                "claim__document_id",
-                *[f"claim__document__{name}" for name in ("id", "slug", "title")],
-            )
-            .order_by("position", "pk")
-        )
-        return [
-            *self.prefetches(),
-            Prefetch("status_changes", queryset=status_changes),
-            Prefetch("evidence", queryset=evidence),
-        ]
 
 
 class StatusChangeViewSet(PublishedViewSet):
     """The status changes of published recommendations, most recent first."""
 
     serializer_class = serializers.StatusChangeItemSerializer
+    builder_class = payloads.StatusChangeBuilder
     filterset_class = filters.StatusChangeFilter
-    sources = (StatusChange, Recommendation, Policy)
 
     def base_queryset(self):
-        return (
-            StatusChange.objects.filter(recommendation__in=Recommendation.objects.published())
-            .select_related("recommendation")
-            .only(
-                *[f.name for f in StatusChange._meta.concrete_fields],
-                *[f"recommendation__{name}" for name in ("id", "slug", "title")],
-            )
-            .order_by("-date", "-position", "-pk")
+        return StatusChange.objects.filter(recommendation__state=State.PUBLISHED).order_by(
+            "-date", "-position", "-pk"
         )
-
-    def prefetches(self):
-        return [Prefetch("policy", queryset=_published_refs(Policy))]
 
 
 class TopicViewSet(PublishedViewSet):
@@ -322,8 +305,8 @@ class TopicViewSet(PublishedViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.TopicSerializer
+    builder_class = payloads.TopicBuilder
     filterset_class = filters.TopicFilter
-    sources = (Topic,)
 
     def base_queryset(self):
         return Topic.objects.order_by("name", "pk")
@@ -335,8 +318,8 @@ class ActorViewSet(PublishedViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     serializer_class = serializers.ActorSerializer
+    builder_class = payloads.ActorBuilder
     filterset_class = filters.ActorFilter
-    sources = (Actor,)
 
     def base_queryset(self):
         return Actor.objects.order_by("name", "pk")

@@ -1,0 +1,466 @@
+"""The API's representations, built from ``.values()`` rows.
+
+The serializers in ``serializers.py`` describe every representation (the
+OpenAPI schema and the CSV header come from them); this module produces the
+same dicts without a model instance or a serializer field per row: one
+``.values()`` query for the page (or the object) and one per nested relation
+for all of its rows at once, grouped here in Python. ``tests/test_api_payloads.py``
+checks that both agree, item for item, on every endpoint.
+
+Visibility is decided here exactly as by the viewsets' prefetches: a nested
+document, policy or claim appears only if it is published (a claim only if
+its document is too).
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db import connections
+
+from ..dates import iso_at_precision
+from ..models import (
+    Actor,
+    Claim,
+    Document,
+    Evidence,
+    Policy,
+    Recommendation,
+    StatusChange,
+    Topic,
+)
+from ..publishing import State
+from .serializers import Links
+
+PUBLISHED = State.PUBLISHED
+UTC = datetime.UTC
+
+
+def timestamp(value):
+    """A datetime as DRF's ``DateTimeField`` shows it: ISO 8601 in UTC, with ``Z``."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def partial_date(date, precision):
+    return None if date is None else iso_at_precision(date, precision)
+
+
+def _grouped(rows):
+    """``{owner id: [rest of the row, ...]}`` from ``(owner id, ...)`` tuples, in order."""
+    groups = defaultdict(list)
+    for owner, *rest in rows:
+        groups[owner].append(rest[0] if len(rest) == 1 else rest)
+    return groups
+
+
+def _slugs(through, owner, other, ids):
+    """The slugs of a vocabulary (topics, actors) by owner, in the vocabulary's order."""
+    return _grouped(
+        through.objects.filter(**{f"{owner}_id__in": ids})
+        .order_by(f"{other}__name", f"{other}_id")
+        .values_list(f"{owner}_id", f"{other}__slug")
+    )
+
+
+# The related items a recommendation shows, in one query (``_references``):
+# relation -> (the column shown beside the slug, the order, published only?).
+RECOMMENDATION_REFERENCES = {
+    "documents": ("title", "-published_on", True),
+    "policies": ("title", None, True),
+    "topics": ("name", None, False),
+    "actors": ("name", None, False),
+}
+
+
+def _references(model, relations, ids):
+    """For the rows ``ids`` of ``model``: ``{relation: {id: [(slug, label), ...]}}``
+    for each of its many-to-many ``relations``, in one UNION ALL query in
+    plain SQL (one round trip, nothing for the ORM to compile), each list in
+    the order the relation is shown in: ``order`` (a date column, newest
+    first), then the label, then the id, collated by the database."""
+    result = {name: defaultdict(list) for name in relations}
+    if not ids:
+        return result
+    connection = connections[model.objects.db]
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for index, (name, (label, order, published)) in enumerate(relations.items()):
+        field = model._meta.get_field(name)
+        target = field.related_model
+        owner_column = quote(field.m2m_column_name())
+        sort = f"x.{quote(order.lstrip('-'))}" if order else "NULL"
+        sql = (
+            f"SELECT {index} AS relation, t.{owner_column} AS owner, x.{quote('slug')}, "
+            f"x.{quote(label)} AS label, {sort} AS newest, x.{quote('id')} AS target "
+            f"FROM {quote(field.remote_field.through._meta.db_table)} t "
+            f"INNER JOIN {quote(target._meta.db_table)} x "
+            f"ON x.{quote('id')} = t.{quote(field.m2m_reverse_name())} "
+            f"WHERE t.{owner_column} IN ({placeholders})"
+        )
+        params.extend(ids)
+        if published:
+            sql += f" AND x.{quote('state')} = %s"
+            params.append(PUBLISHED)
+        parts.append(sql)
+    # Only documents have a date to order by (NULL elsewhere): newest first.
+    sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2, 5 DESC, 4, 6"
+    names = list(relations)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for relation, owner, slug, label, _, _ in cursor.fetchall():
+            result[names[relation]][owner].append((slug, label))
+    return result
+
+
+class Builder:
+    """Builds the items of one kind for one request."""
+
+    model = None
+    api_name = None
+    key = "slug"  # what its URLs are keyed on: "slug" or "pk"
+    fields = ()  # the .values() the item is built from
+    detail_fields = None
+
+    def __init__(self, request):
+        self.links = Links.of(request)
+
+    def url(self, key):
+        return self.links.api(f"api:{self.api_name}-detail", self.key, key)
+
+    def values(self, queryset, *, detail=False):
+        fields = self.detail_fields if detail and self.detail_fields else self.fields
+        return queryset.values(*fields)
+
+    def items(self, rows, *, detail=False):
+        raise NotImplementedError
+
+    # Compact references ---------------------------------------------------
+
+    def ref(self, model, api_name, slug, title):
+        return {
+            "slug": slug,
+            "title": title,
+            "url": self.links.api(f"api:{api_name}-detail", "slug", slug),
+            "html_url": self.links.site(model, "slug", slug),
+        }
+
+
+TRACKED = ("created_at", "updated_at")
+
+
+class VocabularyBuilder(Builder):
+    fields = ("slug", "name", "description", *TRACKED)
+
+    def items(self, rows, *, detail=False):
+        return [
+            {
+                "slug": row["slug"],
+                "url": self.url(row["slug"]),
+                "name": row["name"],
+                "description": row["description"],
+                "created_at": timestamp(row["created_at"]),
+                "updated_at": timestamp(row["updated_at"]),
+            }
+            for row in rows
+        ]
+
+
+class TopicBuilder(VocabularyBuilder):
+    model, api_name = Topic, "topic"
+
+
+class ActorBuilder(VocabularyBuilder):
+    model, api_name = Actor, "actor"
+
+
+class DocumentBuilder(Builder):
+    model, api_name = Document, "document"
+    fields = (
+        "slug",
+        "title",
+        "authors",
+        "publisher",
+        "series",
+        "identifier",
+        "kind",
+        "language",
+        "published_on",
+        "published_precision",
+        "url",
+        "abstract",
+        *TRACKED,
+    )
+    detail_fields = (*fields, "body")
+
+    def items(self, rows, *, detail=False):
+        items = []
+        for row in rows:
+            slug = row["slug"]
+            item = {
+                "slug": slug,
+                "url": self.url(slug),
+                "html_url": self.links.site(Document, "slug", slug),
+                "title": row["title"],
+                "authors": [line.strip() for line in row["authors"].splitlines() if line.strip()],
+                "publisher": row["publisher"],
+                "series": row["series"],
+                "identifier": row["identifier"],
+                "kind": row["kind"],
+                "language": row["language"],
+                "published_on": partial_date(row["published_on"], row["published_precision"]),
+                "published_precision": row["published_precision"],
+                "external_url": row["url"],
+                "abstract": row["abstract"],
+                "created_at": timestamp(row["created_at"]),
+                "updated_at": timestamp(row["updated_at"]),
+            }
+            if detail:
+                item["body"] = row["body"]
+            items.append(item)
+        return items
+
+
+class ClaimBuilder(Builder):
+    model, api_name, key = Claim, "claim", "pk"
+    fields = (
+        "id",
+        "document__slug",
+        "document__title",
+        "quote",
+        "summary",
+        "kind",
+        "start_offset",
+        "end_offset",
+        *TRACKED,
+    )
+
+    def items(self, rows, *, detail=False):
+        rows = list(rows)
+        topics = _slugs(Claim.topics.through, "claim", "topic", [row["id"] for row in rows])
+        return [
+            {
+                "id": row["id"],
+                "url": self.url(row["id"]),
+                "html_url": self.links.site(Claim, "pk", row["id"]),
+                "document": self.ref(
+                    Document, "document", row["document__slug"], row["document__title"]
+                ),
+                "quote": row["quote"],
+                "summary": row["summary"],
+                "kind": row["kind"],
+                "start_offset": row["start_offset"],
+                "end_offset": row["end_offset"],
+                "topics": topics.get(row["id"], []),
+                "created_at": timestamp(row["created_at"]),
+                "updated_at": timestamp(row["updated_at"]),
+            }
+            for row in rows
+        ]
+
+
+class PolicyBuilder(Builder):
+    model, api_name = Policy, "policy"
+    fields = (
+        "id",
+        "slug",
+        "title",
+        "instrument",
+        "adopted_on",
+        "adopted_precision",
+        "summary",
+        "url",
+        *TRACKED,
+    )
+
+    def items(self, rows, *, detail=False):
+        rows = list(rows)
+        ids = [row["id"] for row in rows]
+        actors = _slugs(Policy.actors.through, "policy", "actor", ids)
+        claims = _grouped(
+            Policy.claims.through.objects.filter(
+                policy_id__in=ids,
+                claim__state=PUBLISHED,
+                claim__document__state=PUBLISHED,
+            )
+            .order_by("claim_id")
+            .values_list("policy_id", "claim_id")
+        )
+        return [
+            {
+                "slug": row["slug"],
+                "url": self.url(row["slug"]),
+                "html_url": self.links.site(Policy, "slug", row["slug"]),
+                "title": row["title"],
+                "instrument": row["instrument"],
+                "adopted_on": partial_date(row["adopted_on"], row["adopted_precision"]),
+                "adopted_precision": row["adopted_precision"],
+                "actors": actors.get(row["id"], []),
+                "summary": row["summary"],
+                "external_url": row["url"],
+                "claims": claims.get(row["id"], []),
+                "created_at": timestamp(row["created_at"]),
+                "updated_at": timestamp(row["updated_at"]),
+            }
+            for row in rows
+        ]
+
+
+def _status_change(builder, row, prefix=""):
+    """The fields of a status change common to its two representations."""
+    policy = None
+    if row[f"{prefix}policy__state"] == PUBLISHED:
+        policy = builder.ref(
+            Policy, "policy", row[f"{prefix}policy__slug"], row[f"{prefix}policy__title"]
+        )
+    return {
+        "status": row[f"{prefix}status"],
+        "date": partial_date(row[f"{prefix}date"], row[f"{prefix}date_precision"]),
+        "date_precision": row[f"{prefix}date_precision"],
+        "note": row[f"{prefix}note"],
+        "source": row[f"{prefix}source"],
+        "source_url": row[f"{prefix}source_url"],
+        "policy": policy,
+    }
+
+
+STATUS_CHANGE_FIELDS = (
+    "id",
+    "status",
+    "date",
+    "date_precision",
+    "note",
+    "source",
+    "source_url",
+    "policy__slug",
+    "policy__title",
+    "policy__state",
+)
+
+
+class RecommendationBuilder(Builder):
+    model, api_name = Recommendation, "recommendation"
+    fields = ("id", "slug", "title", "summary", "status", *TRACKED)
+
+    def items(self, rows, *, detail=False):
+        rows = list(rows)
+        ids = [row["id"] for row in rows]
+        related = _references(Recommendation, RECOMMENDATION_REFERENCES, ids)
+        documents, policies, topics, actors = (related[name] for name in RECOMMENDATION_REFERENCES)
+        if detail:
+            history = self.status_history(ids)
+            evidence = self.evidence(ids)
+        items = []
+        for row in rows:
+            pk, slug = row["id"], row["slug"]
+            item = {
+                "slug": slug,
+                "url": self.url(slug),
+                "html_url": self.links.site(Recommendation, "slug", slug),
+                "title": row["title"],
+                "summary": row["summary"],
+                "status": row["status"],
+                "documents": [
+                    self.ref(Document, "document", *ref) for ref in documents.get(pk, [])
+                ],
+                "policies": [self.ref(Policy, "policy", *ref) for ref in policies.get(pk, [])],
+                "topics": [slug for slug, _ in topics.get(pk, [])],
+                "actors": [slug for slug, _ in actors.get(pk, [])],
+                "created_at": timestamp(row["created_at"]),
+                "updated_at": timestamp(row["updated_at"]),
+            }
+            if detail:
+                item["status_history"] = history.get(pk, [])
+                item["evidence"] = evidence.get(pk, [])
+            items.append(item)
+        return items
+
+    def status_history(self, ids):
+        history = defaultdict(list)
+        rows = (
+            StatusChange.objects.filter(recommendation_id__in=ids)
+            .order_by("date", "position", "pk")
+            .values("recommendation_id", *STATUS_CHANGE_FIELDS)
+        )
+        for row in rows:
+            history[row["recommendation_id"]].append({"id": row["id"], **_status_change(self, row)})
+        return history
+
+    def evidence(self, ids):
+        evidence = defaultdict(list)
+        rows = (
+            Evidence.objects.filter(
+                recommendation_id__in=ids,
+                claim__state=PUBLISHED,
+                claim__document__state=PUBLISHED,
+            )
+            .order_by("position", "pk")
+            .values(
+                "recommendation_id",
+                "role",
+                "note",
+                "claim_id",
+                "claim__quote",
+                "claim__summary",
+                "claim__kind",
+                "claim__start_offset",
+                "claim__end_offset",
+                "claim__document__slug",
+                "claim__document__title",
+            )
+        )
+        for row in rows:
+            claim = row["claim_id"]
+            evidence[row["recommendation_id"]].append(
+                {
+                    "role": row["role"],
+                    "note": row["note"],
+                    "claim": {
+                        "id": claim,
+                        "url": self.links.api("api:claim-detail", "pk", claim),
+                        "html_url": self.links.site(Claim, "pk", claim),
+                        "quote": row["claim__quote"],
+                        "summary": row["claim__summary"],
+                        "kind": row["claim__kind"],
+                        "start_offset": row["claim__start_offset"],
+                        "end_offset": row["claim__end_offset"],
+                        "document": self.ref(
+                            Document,
+                            "document",
+                            row["claim__document__slug"],
+                            row["claim__document__title"],
+                        ),
+                    },
+                }
+            )
+        return evidence
+
+
+class StatusChangeBuilder(Builder):
+    model, api_name, key = StatusChange, "status-change", "pk"
+    fields = (
+        *STATUS_CHANGE_FIELDS,
+        "recommendation__slug",
+        "recommendation__title",
+        *TRACKED,
+    )
+
+    def items(self, rows, *, detail=False):
+        items = []
+        for row in rows:
+            pk, slug = row["id"], row["recommendation__slug"]
+            items.append(
+                {
+                    "id": pk,
+                    "url": self.url(pk),
+                    "recommendation": self.ref(
+                        Recommendation, "recommendation", slug, row["recommendation__title"]
+                    ),
+                    **_status_change(self, row),
+                    "created_at": timestamp(row["created_at"]),
+                    "updated_at": timestamp(row["updated_at"]),
+                }
+            )
+        return items
