@@ -58,6 +58,17 @@ def query_with(context, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
-@register.inclusion_tag("includes/status_badge.html")
+@register.simple_tag
 def status_badge(status, label, since=None, since_precision=None):
-    return {"status": status, "label": label, "since": since, "since_precision": since_precision}
+    """A status as a badge, with since when if known. A simple tag, not an
+    inclusion tag: it is rendered once per row on the lists."""
+    badge = format_html(
+        '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
+        status,
+        label,
+    )
+    if since:
+        badge += format_html(
+            ' <span class="badge-since">since {}</span>', partial_date(since, since_precision)
+        )
+    return badge
