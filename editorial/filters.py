@@ -17,28 +17,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import fragments
-from .models import Actor, Claim, Document, Recommendation, Status, Topic
+from .models import Claim, Document, Recommendation, Status
 from .search import MAX_QUERY_LENGTH, filter_search
-
+from .selectors import actor_options, topic_options
 
 # A large archive offers its most recent documents in the drop-down (all of
 # them in a small one); any published document can still be chosen by slug,
 # for example from the link on its page.
 DOCUMENT_OPTIONS = 50
-
-
-def topic_options(request=None):
-    """``(pk, slug, name)`` of every topic, cached on the content stamp."""
-    return fragments.cached(
-        request, "topic-options", lambda: list(Topic.objects.values_list("pk", "slug", "name"))
-    )
-
-
-def actor_options(request=None):
-    """``(pk, slug, name)`` of every actor, cached on the content stamp."""
-    return fragments.cached(
-        request, "actor-options", lambda: list(Actor.objects.values_list("pk", "slug", "name"))
-    )
 
 
 def document_options(request=None):

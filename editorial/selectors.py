@@ -8,13 +8,40 @@ an unpublished document never reaches a template, and no template has to know
 the rule.
 """
 
+from typing import NamedTuple
+
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
+from . import fragments
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 
 # The full text is large; lists and related rows never need it.
 DOCUMENT_LIST_FIELDS = ("body", "notes")
+
+# What a recommendation's card shows (its status date is annotated).
+RECOMMENDATION_CARD_FIELDS = ("title", "slug", "summary", "status")
+
+
+class Tag(NamedTuple):
+    """A topic or an actor as a card shows it: a link to the filtered list."""
+
+    slug: str
+    name: str
+
+
+def topic_options(request=None):
+    """``(pk, slug, name)`` of every topic by name, cached on the content stamp."""
+    return fragments.cached(
+        request, "topic-options", lambda: list(Topic.objects.values_list("pk", "slug", "name"))
+    )
+
+
+def actor_options(request=None):
+    """``(pk, slug, name)`` of every actor by name, cached on the content stamp."""
+    return fragments.cached(
+        request, "actor-options", lambda: list(Actor.objects.values_list("pk", "slug", "name"))
+    )
 
 
 def documents_brief():
@@ -50,11 +77,34 @@ def with_status_date(queryset):
 
 
 def recommendation_list(queryset):
-    """Recommendations for a list: status date, topics and actors."""
-    return with_status_date(queryset).prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.order_by("name")),
-        Prefetch("actors", queryset=Actor.objects.order_by("name")),
-    )
+    """Recommendations for a list: what a card shows, with the status date.
+    Their topics and actors come from :func:`attach_tags`, once paginated."""
+    return with_status_date(queryset.only(*RECOMMENDATION_CARD_FIELDS))
+
+
+def attach_tags(recommendations, request=None):
+    """Give each recommendation ``topic_tags`` and ``actor_tags``: lists of
+    :class:`Tag` in name order. Two small reads of the link tables; names
+    and slugs come from the cached vocabularies, so no model instances are
+    built. Returns the recommendations as a list."""
+    recommendations = list(recommendations)
+    ids = [item.pk for item in recommendations]
+    for attr, through, field, options in (
+        ("topic_tags", Recommendation.topics.through, "topic_id", topic_options(request)),
+        ("actor_tags", Recommendation.actors.through, "actor_id", actor_options(request)),
+    ):
+        # The vocabulary is in name order: its index is the sort key.
+        known = {pk: (i, Tag(slug, name)) for i, (pk, slug, name) in enumerate(options)}
+        links = {}
+        rows = through.objects.filter(recommendation_id__in=ids).values_list(
+            "recommendation_id", field
+        )
+        for recommendation_id, tag_id in rows:
+            if tag_id in known:
+                links.setdefault(recommendation_id, []).append(known[tag_id])
+        for item in recommendations:
+            setattr(item, attr, [tag for _i, tag in sorted(links.get(item.pk, ()))])
+    return recommendations
 
 
 def recommendation_detail(queryset):
@@ -76,19 +126,33 @@ def recommendation_detail(queryset):
     )
 
 
-def recent_status_changes(published_recommendations, *, limit):
-    """The latest status changes of published recommendations, newest first."""
-    return (
+def recent_status_changes(published_recommendations, *, limit, brief=False):
+    """The latest status changes of published recommendations, newest first
+    (read backwards along the ``statuschange_chronology`` index). ``brief``:
+    only what the home page shows."""
+    changes = (
         StatusChange.objects.filter(recommendation__in=published_recommendations)
         .select_related("recommendation")
-        .order_by("-date", "-position", "-pk")[:limit]
+        .order_by("-date", "-position", "-pk")
     )
+    if brief:
+        changes = changes.only(
+            "date", "date_precision", "status", "note", "recommendation__title",
+            "recommendation__slug",
+        )  # fmt: skip
+    return changes[:limit]
 
 
-def status_counts(published_recommendations):
-    """``{status: count}`` of published recommendations, in one query."""
-    rows = published_recommendations.order_by().values("status").annotate(n=Count("pk"))
-    return {row["status"]: row["n"] for row in rows}
+def status_counts(published_recommendations, request=None):
+    """``{status: count}`` of published recommendations, in one query (an
+    index-only scan of ``recommendation_by_status``), cached on the content
+    stamp."""
+
+    def compute():
+        rows = published_recommendations.order_by().values("status").annotate(n=Count("pk"))
+        return {row["status"]: row["n"] for row in rows}
+
+    return fragments.cached(request, "status-counts", compute)
 
 
 def document_list(queryset):

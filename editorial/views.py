@@ -83,7 +83,7 @@ class HomeView(PublishedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         recommendations = self.published(Recommendation)
-        counts = selectors.status_counts(recommendations)
+        counts = selectors.status_counts(recommendations, self.request)
         return super().get_context_data(
             status_counts=[
                 {"status": value, "label": label, "count": counts.get(value, 0)}
@@ -91,10 +91,10 @@ class HomeView(PublishedMixin, TemplateView):
             ],
             total=sum(counts.values()),
             recent_changes=selectors.recent_status_changes(
-                recommendations, limit=self.recent_changes
+                recommendations, limit=self.recent_changes, brief=True
             ),
             recent_documents=self.published(Document)
-            .defer(*selectors.DOCUMENT_LIST_FIELDS)
+            .only("title", "slug", "authors", "published_on", "published_precision")
             .order_by("-published_on", "title")[: self.recent_documents],
             **kwargs,
         )
@@ -107,6 +107,15 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
 
     def get_queryset(self):
         return selectors.recommendation_list(super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The page's rows, read once, with their topics and actors.
+        rows = selectors.attach_tags(context["object_list"], self.request)
+        context["object_list"] = context["recommendation_list"] = rows
+        if context.get("page_obj"):
+            context["page_obj"].object_list = rows
+        return context
 
 
 class RecommendationDetail(PublishedMixin, DetailView):
