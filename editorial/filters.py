@@ -9,11 +9,12 @@ come from the fragment cache (``fragments.py``), so a list page does not
 read the vocabularies or the documents on every request.
 """
 
+from html import escape
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import fragments
@@ -56,23 +57,14 @@ class QuickSelect(forms.Select):
         options = []
         for option_value, label in self.choices:
             option_value = "" if option_value is None else str(option_value)
-            is_selected = option_value in selected
-            if is_selected:
-                selected = set()  # one selected option, as Django's Select
-            options.append(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option_value,
-                    " selected" if is_selected else "",
-                    label,
-                )
-            )
-        return format_html(
-            '<select name="{}"{}>\n{}\n</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("\n".join(options)),
-        )
+            flag = ""
+            if option_value in selected:
+                flag, selected = " selected", set()  # one, as Django's Select
+            value_html, label_html = escape(option_value), escape(str(label))
+            options.append(f'<option value="{value_html}"{flag}>{label_html}</option>')
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        options = "\n".join(options)
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>\n{options}\n</select>')
 
 
 class SlugChoiceField(forms.ChoiceField):
