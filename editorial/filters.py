@@ -117,6 +117,7 @@ class SlugChoiceField(forms.ChoiceField):
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
         result.__dict__.pop("_options", None)  # each form reads its own
+        result.choices = result._choices_now  # the copy's own options, widget too
         return result
 
 

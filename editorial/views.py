@@ -2,6 +2,8 @@
 and shapes its queryset (``selectors.py``) to what its template shows, so a
 page costs the same few queries however much content there is."""
 
+import hashlib
+
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Window
@@ -12,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import citations, linked_data, passages, selectors
+from . import citations, fragments, linked_data, passages, selectors
 from .filters import ClaimFilter, RecommendationFilter
 from .models import Claim, Document, Evidence, Policy, Recommendation, Status
 from .search import QueryTooLong, add_snippets, clean_query, filter_search
@@ -69,6 +71,19 @@ class FilteredListMixin:
             self.filterset.form.cleaned_data.get(name) for name in self.filterset.form.fields
         )
         return super().get_context_data(filter=self.filterset, filtered=filtered, **kwargs)
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        # The count is the costly part of a page of a long list, and it is
+        # the same for every reader until the content changes: it is cached
+        # on the content stamp, per combination of filters.
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if not self.filter_errors:
+            data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+            filters = sorted((name, str(value)) for name, value in data.items() if value)
+            digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
+            name = f"count:{self.model._meta.label_lower}:{digest}"
+            paginator.count = fragments.cached(self.request, name, queryset.count)
+        return paginator
 
     def render_to_response(self, context, **response_kwargs):
         if self.filter_errors:
