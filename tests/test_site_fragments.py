@@ -82,3 +82,34 @@ def test_a_list_count_follows_a_publish(client):
     page = client.get("/recommendations/")
     assert results_count(page) == "2 recommendations"
     assert "Create a space agency" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("editorial:claim-detail", {"pk": 42}),
+        ("editorial:document-detail", {"slug": "hoff-2016-next-steps"}),
+        ("editorial:recommendation-detail", {"slug": "Deploy_Aegis-2"}),
+    ],
+)
+def test_fast_links_are_what_reverse_gives(name, kwargs, settings):
+    from django.urls import reverse, set_script_prefix
+
+    from editorial.links import url_for
+
+    assert url_for(name, **kwargs) == reverse(name, kwargs=kwargs)
+    set_script_prefix("/tracker/")
+    try:
+        assert url_for(name, **kwargs) == reverse(name, kwargs=kwargs)
+        assert url_for(name, **kwargs).startswith("/tracker/")
+    finally:
+        set_script_prefix("/")
+
+
+def test_a_value_the_fast_path_cannot_place_goes_through_reverse():
+    from django.urls import NoReverseMatch
+
+    from editorial.links import url_for
+
+    with pytest.raises(NoReverseMatch):  # as reverse(): not a slug
+        url_for("editorial:policy-detail", slug="\u00e9t\u00e9")
