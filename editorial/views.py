@@ -109,7 +109,7 @@ class HomeView(PublishedMixin, TemplateView):
                 recommendations, limit=self.recent_changes, brief=True
             ),
             recent_documents=self.published(Document)
-            .only("title", "slug", "authors", "published_on", "published_precision")
+            .only(*selectors.DOCUMENT_BRIEF_FIELDS)
             .order_by("-published_on", "title")[: self.recent_documents],
             **kwargs,
         )
@@ -126,7 +126,7 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The page's rows, read once, with their topics and actors.
-        rows = selectors.attach_tags(context["object_list"], self.request)
+        rows = selectors.attach_tags(context["object_list"])
         context["object_list"] = context["recommendation_list"] = rows
         if context.get("page_obj"):
             context["page_obj"].object_list = rows
@@ -149,7 +149,8 @@ class RecommendationDetail(PublishedMixin, DetailView):
             }
             for role, label in Evidence.Role.choices
         ]
-        changes = list(self.object.status_changes.all())
+        changes = selectors.status_timeline(self.object)
+        selectors.attach_tags([self.object])
         return super().get_context_data(
             evidence_groups=[group for group in groups if group["items"]],
             evidence_count=len(evidence),

@@ -189,14 +189,14 @@ def pages(corpus):
     first_claim = Claim.objects.order_by("pk").first().pk
     return {
         "home": ("/", (3, 4), None),
-        "recommendation list": ("/recommendations/", (4, 8), None),
+        "recommendation list": ("/recommendations/", (3, 7), None),
         "recommendation list, filtered": (
             "/recommendations/?status=adopted&topic=topic-0&actor=actor-0&document=hub-paper",
-            (4, 8),
+            (3, 7),
             None,
         ),
-        "recommendation list, searched": ("/recommendations/?q=Japan", (4, 8), None),
-        "recommendation detail": ("/recommendations/hub/", 8, 'class="quote__link"'),
+        "recommendation list, searched": ("/recommendations/?q=Japan", (3, 7), None),
+        "recommendation detail": ("/recommendations/hub/", 6, 'class="quote__link"'),
         "document list": ("/documents/", 2, None),
         "document detail": ("/documents/hub-paper/", 3, '<mark class="claim" id='),
         "document citation": ("/documents/hub-paper/cite/bibtex/", 1, None),
