@@ -240,12 +240,16 @@ def document_detail(queryset, published_claims, published_recommendations):
     return queryset.prefetch_related(
         Prefetch(
             "claims",
-            queryset=published_claims.filter(anchor_problem="").order_by("start_offset", "pk"),
+            queryset=published_claims.filter(anchor_problem="")
+            .only("document_id", "start_offset", "end_offset", "anchor_problem", "summary")
+            .order_by("start_offset", "pk"),
             to_attr="visible_claims",
         ),
         Prefetch(
             "recommendations",
-            queryset=with_status_date(published_recommendations).order_by("title"),
+            queryset=with_status_date(
+                published_recommendations.only(*RECOMMENDATION_CARD_FIELDS)
+            ).order_by("title"),
         ),
     )
 

@@ -6,7 +6,7 @@ from html import escape as e
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -118,3 +118,25 @@ def recommendation_cards(recommendations, show_summary=False, show_tags=False):
             cards.append("  </dl>\n")
         cards.append("</li>\n")
     return mark_safe("".join(cards))
+
+
+@register.simple_tag
+def claim_index(claims):
+    """The document page's index of its claims: a link to each highlighted
+    passage and one to the claim's page (a simple tag: a long document has
+    dozens of claims)."""
+    items = []
+    for claim in claims:
+        summary = e(claim.summary)
+        items.append(
+            f'<li><a href="#claim-{claim.pk}">{summary}</a> <a class="claim-index__more"'
+            f' href="{e(claim.get_absolute_url())}">Details<span class="visually-hidden">'
+            f" of claim: {summary}</span></a></li>\n"
+        )
+    return mark_safe("".join(items))
+
+
+@register.simple_tag
+def as_paragraphs(items):
+    """Safe HTML paragraphs (``passages.highlighted_paragraphs``), each in a ``<p>``."""
+    return mark_safe("".join(f"<p>{conditional_escape(item)}</p>\n" for item in items))
