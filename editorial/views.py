@@ -99,20 +99,32 @@ class HomeView(PublishedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         recommendations = self.published(Recommendation)
         counts = selectors.status_counts(recommendations, self.request)
+        # What changed last is the same for every reader until the next
+        # editorial write: read it once per stamp.
+        recent = fragments.cached(self.request, "home-recent", lambda: self.recent(recommendations))
         return super().get_context_data(
             status_counts=[
                 {"status": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in Status.choices
             ],
             total=sum(counts.values()),
-            recent_changes=selectors.recent_status_changes(
-                recommendations, limit=self.recent_changes, brief=True
-            ),
-            recent_documents=self.published(Document)
-            .only(*selectors.DOCUMENT_BRIEF_FIELDS)
-            .order_by("-published_on", "title")[: self.recent_documents],
+            **recent,
             **kwargs,
         )
+
+    def recent(self, recommendations):
+        return {
+            "recent_changes": list(
+                selectors.recent_status_changes(
+                    recommendations, limit=self.recent_changes, brief=True
+                )
+            ),
+            "recent_documents": list(
+                self.published(Document)
+                .only(*selectors.DOCUMENT_BRIEF_FIELDS)
+                .order_by("-published_on", "title")[: self.recent_documents]
+            ),
+        }
 
 
 class RecommendationList(FilteredListMixin, PublishedMixin, ListView):

@@ -113,3 +113,15 @@ def test_a_value_the_fast_path_cannot_place_goes_through_reverse():
 
     with pytest.raises(NoReverseMatch):  # as reverse(): not a slug
         url_for("editorial:policy-detail", slug="\u00e9t\u00e9")
+
+
+def test_the_home_recent_documents_follow_a_publish(client):
+    DocumentFactory(title="An older paper", published_on=datetime.date(2001, 1, 1))
+    assert "An older paper" in client.get("/").content.decode()
+    draft = DocumentFactory(title="A fresh paper", published_on=datetime.date(2024, 1, 1))
+    draft.state = "draft"
+    draft.save()
+    assert "A fresh paper" not in client.get("/").content.decode()
+    draft.state = "published"
+    draft.save()
+    assert "A fresh paper" in client.get("/").content.decode()

@@ -188,7 +188,7 @@ class Corpus:
 def pages(corpus):
     first_claim = Claim.objects.order_by("pk").first().pk
     return {
-        "home": ("/", (3, 4), None),
+        "home": ("/", (1, 4), None),
         "recommendation list": ("/recommendations/", (3, 7), None),
         "recommendation list, filtered": (
             "/recommendations/?status=adopted&topic=topic-0&actor=actor-0&document=hub-paper",
