@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
 from django.db.models.signals import pre_delete
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from . import quotes
 from .dates import Precision, display_at_precision, precision_condition, precision_error
 from .freshness import ContentStampQuerySet
 from .history import Revisions
+from .links import url_for
 from .publishing import Publishable, PublishableQuerySet, State, Tracked
 
 
@@ -115,7 +115,7 @@ class Document(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("editorial:document-detail", kwargs={"slug": self.slug})
+        return url_for("editorial:document-detail", slug=self.slug)
 
     def clean(self):
         _check_precision(self, "published_on", "published_precision")
@@ -211,7 +211,7 @@ class Claim(Publishable):
         return text if len(text) <= 80 else text[:79] + "\u2026"
 
     def get_absolute_url(self):
-        return reverse("editorial:claim-detail", kwargs={"pk": self.pk})
+        return url_for("editorial:claim-detail", pk=self.pk)
 
     @property
     def needs_attention(self):
@@ -300,7 +300,7 @@ class Policy(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("editorial:policy-detail", kwargs={"slug": self.slug})
+        return url_for("editorial:policy-detail", slug=self.slug)
 
     def clean(self):
         _check_precision(self, "adopted_on", "adopted_precision")
@@ -370,7 +370,7 @@ class Recommendation(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("editorial:recommendation-detail", kwargs={"slug": self.slug})
+        return url_for("editorial:recommendation-detail", slug=self.slug)
 
     def latest_status_change(self):
         return self.status_changes.order_by("-date", "-position", "-pk").first()

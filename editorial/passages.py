@@ -12,11 +12,11 @@ reopened after it: its first piece carries ``id="claim-<id>"`` (the anchor),
 the later pieces carry only ``data-claim``. Everything else is escaped.
 """
 
+import html
 import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -67,14 +67,23 @@ def highlighted_paragraphs(body, claims, *, anchors=True):
     # Claims already given their anchor; with anchors off, all count as given.
     anchored = set() if anchors else {span.claim_id for span in spans}
     paragraphs = []
+    # One sweep: paragraphs and spans both in text order. ``waiting`` holds
+    # the spans that started before this paragraph's end and may still reach
+    # into it (a span can cross paragraphs), in start order.
+    waiting = []
+    upcoming = iter(spans)
+    following = next(upcoming, None)
     for p_start, p_end in paragraph_spans(body):
-        inside = [s for s in spans if s.start < p_end and s.end > p_start]
-        paragraphs.append(mark_safe(_render(body, p_start, p_end, inside, anchored)))
+        while following is not None and following.start < p_end:
+            waiting.append(following)
+            following = next(upcoming, None)
+        waiting = [s for s in waiting if s.end > p_start]
+        paragraphs.append(mark_safe(_render(body, p_start, p_end, waiting, anchored)))
     return paragraphs
 
 
 def _text(fragment):
-    return escape(fragment).replace("\n", "<br>\n")
+    return html.escape(fragment).replace("\n", "<br>\n")
 
 
 def _open(span, anchored):

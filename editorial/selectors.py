@@ -8,13 +8,41 @@ an unpublished document never reaches a template, and no template has to know
 the rule.
 """
 
+from typing import NamedTuple
+
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
+from . import fragments
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 
 # The full text is large; lists and related rows never need it.
 DOCUMENT_LIST_FIELDS = ("body", "notes")
+
+# What a recommendation's card shows (its status date is annotated).
+RECOMMENDATION_CARD_FIELDS = ("title", "slug", "summary", "status")
+
+
+class Tag(NamedTuple):
+    """A topic or an actor as a card shows it: a link to the filtered list."""
+
+    slug: str
+    name: str
+
+
+def topic_options(request=None):
+    """``(pk, slug, name)`` of every topic by name, cached on the content stamp."""
+    return fragments.cached(
+        request, "topic-options", lambda: list(Topic.objects.values_list("pk", "slug", "name"))
+    )
+
+
+def actor_options(request=None):
+    """``(pk, slug, name)`` of every actor by name, cached on the content stamp."""
+    return fragments.cached(
+        request, "actor-options", lambda: list(Actor.objects.values_list("pk", "slug", "name"))
+    )
 
 
 def documents_brief():
@@ -50,45 +78,138 @@ def with_status_date(queryset):
 
 
 def recommendation_list(queryset):
-    """Recommendations for a list: status date, topics and actors."""
-    return with_status_date(queryset).prefetch_related(
-        Prefetch("topics", queryset=Topic.objects.order_by("name")),
-        Prefetch("actors", queryset=Actor.objects.order_by("name")),
-    )
+    """Recommendations for a list: what a card shows, with the status date.
+    Their topics and actors come from :func:`attach_tags`, once paginated."""
+    return with_status_date(queryset.only(*RECOMMENDATION_CARD_FIELDS))
+
+
+def _tags_sql(count):
+    """Topics and actors of ``count`` recommendations, in one statement.
+    Written out: the ORM's UNION cost more than the query itself."""
+    parts = []
+    for kind, field in (
+        ("topic", Recommendation.topics.field),
+        ("actor", Recommendation.actors.field),
+    ):
+        link = field.remote_field.through._meta.db_table
+        vocabulary = field.related_model._meta.db_table
+        column = f"{kind}_id"
+        placeholders = ", ".join(["%s"] * count)
+        parts.append(
+            f"SELECT l.recommendation_id, '{kind}', v.name, v.slug FROM {link} l"
+            f" INNER JOIN {vocabulary} v ON v.id = l.{column}"
+            f" WHERE l.recommendation_id IN ({placeholders})"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def attach_tags(recommendations):
+    """Give each recommendation ``topic_tags`` and ``actor_tags``: lists of
+    :class:`Tag` by name. One query for the whole page, and no model
+    instances. Returns the recommendations as a list."""
+    recommendations = list(recommendations)
+    ids = [item.pk for item in recommendations]
+    tags = {}
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_tags_sql(len(ids)), ids + ids)
+            rows = sorted(cursor.fetchall())
+        for recommendation_id, kind, name, slug in rows:
+            tags.setdefault((recommendation_id, kind), []).append(Tag(slug, name))
+    for item in recommendations:
+        item.topic_tags = tags.get((item.pk, "topic"), [])
+        item.actor_tags = tags.get((item.pk, "actor"), [])
+    return recommendations
+
+
+# What the recommendation page shows of its related rows.
+TIMELINE_FIELDS = (
+    "recommendation_id",
+    "status",
+    "date",
+    "date_precision",
+    "note",
+    "source",
+    "source_url",
+    "policy__title",
+    "policy__slug",
+    "policy__state",
+)
+EVIDENCE_FIELDS = (
+    "recommendation_id",
+    "role",
+    "note",
+    "claim__quote",
+    "claim__document__slug",
+    "claim__document__title",
+    "claim__document__published_on",
+    "claim__document__published_precision",
+)
+DOCUMENT_BRIEF_FIELDS = ("title", "slug", "authors", "published_on", "published_precision")
 
 
 def recommendation_detail(queryset):
-    """A recommendation with everything its page shows, published-only."""
-    return queryset.prefetch_related(
+    """A recommendation with everything its page shows, published-only, each
+    related row with only the columns the page uses. Its topics and actors
+    come from :func:`attach_tags`, its status history from
+    :func:`status_timeline`."""
+    return queryset.only(*RECOMMENDATION_CARD_FIELDS).prefetch_related(
         Prefetch(
             "status_changes",
-            queryset=StatusChange.objects.order_by("date", "position", "pk"),
+            queryset=StatusChange.objects.select_related("policy")
+            .only(*TIMELINE_FIELDS)
+            .order_by("date", "position", "pk"),
         ),
-        # A status change may name a policy that is not (or no longer)
-        # published; prefetching the foreign key through a published-only
-        # queryset leaves it as None, so the page cannot link to it.
-        Prefetch("status_changes__policy", queryset=Policy.objects.published()),
-        Prefetch("evidence", queryset=visible_evidence()),
-        Prefetch("policies", queryset=Policy.objects.published()),
-        Prefetch("documents", queryset=documents_brief()),
-        Prefetch("topics", queryset=Topic.objects.order_by("name")),
-        Prefetch("actors", queryset=Actor.objects.order_by("name")),
+        Prefetch("evidence", queryset=visible_evidence().only(*EVIDENCE_FIELDS)),
+        Prefetch(
+            "policies",
+            queryset=Policy.objects.published().only(
+                "title", "slug", "instrument", "adopted_on", "adopted_precision"
+            ),
+        ),
+        Prefetch("documents", queryset=Document.objects.published().only(*DOCUMENT_BRIEF_FIELDS)),
     )
 
 
-def recent_status_changes(published_recommendations, *, limit):
-    """The latest status changes of published recommendations, newest first."""
-    return (
+def status_timeline(recommendation):
+    """The status changes of a recommendation (prefetched by
+    :func:`recommendation_detail`), oldest first. A change may name a policy
+    that is not (or no longer) published: it is left out (``policy`` is None),
+    so the page cannot link to it."""
+    changes = list(recommendation.status_changes.all())
+    for change in changes:
+        if change.policy_id is not None and change.policy.state != State.PUBLISHED:
+            change.policy = None
+    return changes
+
+
+def recent_status_changes(published_recommendations, *, limit, brief=False):
+    """The latest status changes of published recommendations, newest first
+    (read backwards along the ``statuschange_chronology`` index). ``brief``:
+    only what the home page shows."""
+    changes = (
         StatusChange.objects.filter(recommendation__in=published_recommendations)
         .select_related("recommendation")
-        .order_by("-date", "-position", "-pk")[:limit]
+        .order_by("-date", "-position", "-pk")
     )
+    if brief:
+        changes = changes.only(
+            "date", "date_precision", "status", "note", "recommendation__title",
+            "recommendation__slug",
+        )  # fmt: skip
+    return changes[:limit]
 
 
-def status_counts(published_recommendations):
-    """``{status: count}`` of published recommendations, in one query."""
-    rows = published_recommendations.order_by().values("status").annotate(n=Count("pk"))
-    return {row["status"]: row["n"] for row in rows}
+def status_counts(published_recommendations, request=None):
+    """``{status: count}`` of published recommendations, in one query (an
+    index-only scan of ``recommendation_by_status``), cached on the content
+    stamp."""
+
+    def compute():
+        rows = published_recommendations.order_by().values("status").annotate(n=Count("pk"))
+        return {row["status"]: row["n"] for row in rows}
+
+    return fragments.cached(request, "status-counts", compute)
 
 
 def document_list(queryset):
@@ -119,12 +240,16 @@ def document_detail(queryset, published_claims, published_recommendations):
     return queryset.prefetch_related(
         Prefetch(
             "claims",
-            queryset=published_claims.filter(anchor_problem="").order_by("start_offset", "pk"),
+            queryset=published_claims.filter(anchor_problem="")
+            .only("document_id", "start_offset", "end_offset", "anchor_problem", "summary")
+            .order_by("start_offset", "pk"),
             to_attr="visible_claims",
         ),
         Prefetch(
             "recommendations",
-            queryset=with_status_date(published_recommendations).order_by("title"),
+            queryset=with_status_date(
+                published_recommendations.only(*RECOMMENDATION_CARD_FIELDS)
+            ).order_by("title"),
         ),
     )
 

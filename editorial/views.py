@@ -2,6 +2,8 @@
 and shapes its queryset (``selectors.py``) to what its template shows, so a
 page costs the same few queries however much content there is."""
 
+import hashlib
+
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Window
@@ -12,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import citations, linked_data, passages, selectors
+from . import citations, fragments, linked_data, passages, selectors
 from .filters import ClaimFilter, RecommendationFilter
 from .models import Claim, Document, Evidence, Policy, Recommendation, Status
 from .search import QueryTooLong, add_snippets, clean_query, filter_search
@@ -70,6 +72,19 @@ class FilteredListMixin:
         )
         return super().get_context_data(filter=self.filterset, filtered=filtered, **kwargs)
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        # The count is the costly part of a page of a long list, and it is
+        # the same for every reader until the content changes: it is cached
+        # on the content stamp, per combination of filters.
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if not self.filter_errors:
+            data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+            filters = sorted((name, str(value)) for name, value in data.items() if value)
+            digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
+            name = f"count:{self.model._meta.label_lower}:{digest}"
+            paginator.count = fragments.cached(self.request, name, queryset.count)
+        return paginator
+
     def render_to_response(self, context, **response_kwargs):
         if self.filter_errors:
             response_kwargs.setdefault("status", 400)
@@ -83,21 +98,33 @@ class HomeView(PublishedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         recommendations = self.published(Recommendation)
-        counts = selectors.status_counts(recommendations)
+        counts = selectors.status_counts(recommendations, self.request)
+        # What changed last is the same for every reader until the next
+        # editorial write: read it once per stamp.
+        recent = fragments.cached(self.request, "home-recent", lambda: self.recent(recommendations))
         return super().get_context_data(
             status_counts=[
                 {"status": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in Status.choices
             ],
             total=sum(counts.values()),
-            recent_changes=selectors.recent_status_changes(
-                recommendations, limit=self.recent_changes
-            ),
-            recent_documents=self.published(Document)
-            .defer(*selectors.DOCUMENT_LIST_FIELDS)
-            .order_by("-published_on", "title")[: self.recent_documents],
+            **recent,
             **kwargs,
         )
+
+    def recent(self, recommendations):
+        return {
+            "recent_changes": list(
+                selectors.recent_status_changes(
+                    recommendations, limit=self.recent_changes, brief=True
+                )
+            ),
+            "recent_documents": list(
+                self.published(Document)
+                .only(*selectors.DOCUMENT_BRIEF_FIELDS)
+                .order_by("-published_on", "title")[: self.recent_documents]
+            ),
+        }
 
 
 class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
@@ -107,6 +134,15 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
 
     def get_queryset(self):
         return selectors.recommendation_list(super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The page's rows, read once, with their topics and actors.
+        rows = selectors.attach_tags(context["object_list"])
+        context["object_list"] = context["recommendation_list"] = rows
+        if context.get("page_obj"):
+            context["page_obj"].object_list = rows
+        return context
 
 
 class RecommendationDetail(PublishedMixin, DetailView):
@@ -125,7 +161,8 @@ class RecommendationDetail(PublishedMixin, DetailView):
             }
             for role, label in Evidence.Role.choices
         ]
-        changes = list(self.object.status_changes.all())
+        changes = selectors.status_timeline(self.object)
+        selectors.attach_tags([self.object])
         return super().get_context_data(
             evidence_groups=[group for group in groups if group["items"]],
             evidence_count=len(evidence),

@@ -9,10 +9,12 @@ policy are linked to every row, so their pages grow with the data too.
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from editorial import freshness
 from editorial.models import (
     Actor,
     Claim,
@@ -176,6 +178,9 @@ class Corpus:
                 for r in recommendations
             ]
         )
+        # Bulk writes send no signals: move the content stamp, as every bulk
+        # loader does (generate_corpus), or cached fragments would be stale.
+        freshness.touch()
         self.size = n
 
 
@@ -183,20 +188,24 @@ class Corpus:
 def pages(corpus):
     first_claim = Claim.objects.order_by("pk").first().pk
     return {
-        "home": ("/", 3, None),
-        "recommendation list": ("/recommendations/", 7, None),
+        "home": ("/", (1, 4), None),
+        "recommendation list": ("/recommendations/", (3, 7), None),
         "recommendation list, filtered": (
             "/recommendations/?status=adopted&topic=topic-0&actor=actor-0&document=hub-paper",
-            7,
+            (3, 7),
             None,
         ),
-        "recommendation list, searched": ("/recommendations/?q=Japan", 7, None),
-        "recommendation detail": ("/recommendations/hub/", 8, 'class="quote__link"'),
+        "recommendation list, searched": ("/recommendations/?q=Japan", (3, 7), None),
+        "recommendation detail": ("/recommendations/hub/", 6, 'class="quote__link"'),
         "document list": ("/documents/", 2, None),
         "document detail": ("/documents/hub-paper/", 3, '<mark class="claim" id='),
         "document citation": ("/documents/hub-paper/cite/bibtex/", 1, None),
-        "claim list": ("/claims/", 5, None),
-        "claim list, filtered": ("/claims/?document=hub-paper&topic=topic-0&kind=fact", 5, None),
+        "claim list": ("/claims/", (3, 6), None),
+        "claim list, filtered": (
+            "/claims/?document=hub-paper&topic=topic-0&kind=fact",
+            (3, 6),
+            None,
+        ),
         "claim detail": (f"/claims/{first_claim}/", 4, None),
         "policy list": ("/policies/", 3, None),
         "policy detail": ("/policies/hub-law/", 6, 'class="quote"'),
@@ -211,7 +220,9 @@ def pages(corpus):
     }
 
 
-def measure(client, url):
+def measure(client, url, *, cold=False):
+    if cold:
+        cache.clear()  # the fragments are computed again
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -229,8 +240,10 @@ def measurements(django_db_setup, django_db_blocker):
             for size in (SMALL, LARGE):
                 corpus.grow(size)
                 for name, (url, _expected, _check) in pages(corpus).items():
-                    client.get(url)  # warm up one-off caches (content types and the like)
-                    results.setdefault(name, {})[size] = measure(client, url)
+                    # Cold: the fragment cache empty (as after an editorial
+                    # change); then warm, as most readers find it.
+                    results.setdefault(name, {})[size, "cold"] = measure(client, url, cold=True)
+                    results[name][size] = measure(client, url)
             yield results, pages(corpus)
         finally:
             delete_content()
@@ -261,6 +274,8 @@ PAGE_NAMES = [
 def test_each_page_costs_the_same_few_queries_with_10_and_1000_rows(measurements, name):
     results, table = measurements
     _url, expected, check = table[name]
+    # (warm, cold): a page that uses cached fragments computes them when cold.
+    expected, expected_cold = expected if isinstance(expected, tuple) else (expected, expected)
     small, _small_sql, small_html = results[name][SMALL]
     large, large_sql, large_html = results[name][LARGE]
     assert small == large, f"{name}: {small} queries with {SMALL}, {large} with {LARGE}\n" + (
@@ -270,6 +285,15 @@ def test_each_page_costs_the_same_few_queries_with_10_and_1000_rows(measurements
         large_sql
     )
     assert large <= 10
+    cold_small, _sql, _html = results[name][SMALL, "cold"]
+    cold_large, cold_sql, _html = results[name][LARGE, "cold"]
+    assert cold_small == cold_large, f"{name}, cold: {cold_small} queries with {SMALL}, " + (
+        f"{cold_large} with {LARGE}\n" + "\n".join(cold_sql)
+    )
+    assert cold_large == expected_cold, (
+        f"{name}, cold: {cold_large} queries, expected {expected_cold}\n" + "\n".join(cold_sql)
+    )
+    assert cold_large <= 10
     if check:
         # The page really grew with the data: the counts were not measured on
         # an empty page.

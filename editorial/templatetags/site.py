@@ -1,11 +1,14 @@
 """Template helpers for the public site."""
 
 import json
+from html import escape as e
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from editorial.dates import display_at_precision, iso_at_precision
 
@@ -58,6 +61,82 @@ def query_with(context, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
-@register.inclusion_tag("includes/status_badge.html")
+@register.simple_tag
 def status_badge(status, label, since=None, since_precision=None):
-    return {"status": status, "label": label, "since": since, "since_precision": since_precision}
+    """A status as a badge, with since when if known. A simple tag, not an
+    inclusion tag: it is rendered once per row on the lists."""
+    badge = format_html(
+        '<span class="badge badge--{}"><span class="visually-hidden">Status: </span>{}</span>',
+        status,
+        label,
+    )
+    if since:
+        badge += format_html(
+            ' <span class="badge-since">since {}</span>', partial_date(since, since_precision)
+        )
+    return badge
+
+
+def _tag_links(list_url, key, tags):
+    return ", ".join(f'<a href="{list_url}?{key}={e(t.slug)}">{e(t.name)}</a>' for t in tags)
+
+
+@register.simple_tag
+def recommendation_cards(recommendations, show_summary=False, show_tags=False):
+    """A ``<li class="card">`` per recommendation: title, status badge (with
+    the annotated status date), optionally the summary cut to 40 words and
+    the topics and actors (``selectors.attach_tags``) as links to the list.
+
+    Written in Python, not a template: a list page shows 25 cards, and the
+    template engine spent about 150 microseconds on each. Every value is
+    escaped here (``e``), as autoescaping would."""
+    list_url = e(reverse("editorial:recommendation-list"))
+    cards = []
+    for item in recommendations:
+        badge = status_badge(
+            item.status,
+            item.get_status_display(),
+            getattr(item, "status_date", None),
+            getattr(item, "status_date_precision", None),
+        )
+        cards.append(
+            f'<li class="card">\n  <h3 class="card__title"><a href="{e(item.get_absolute_url())}">'
+            f"{e(item.title)}</a></h3>\n"
+            f'  <p class="card__status">{badge}</p>\n'
+        )
+        if show_summary and item.summary:
+            summary = Truncator(item.summary).words(40, truncate=" \u2026")
+            cards.append(f'  <p class="card__summary">{e(summary)}</p>\n')
+        if show_tags and (item.topic_tags or item.actor_tags):
+            cards.append('  <dl class="tags">\n')
+            if item.topic_tags:
+                links = _tag_links(list_url, "topic", item.topic_tags)
+                cards.append(f"    <dt>Topics</dt><dd>{links}</dd>\n")
+            if item.actor_tags:
+                links = _tag_links(list_url, "actor", item.actor_tags)
+                cards.append(f"    <dt>Addressed to</dt><dd>{links}</dd>\n")
+            cards.append("  </dl>\n")
+        cards.append("</li>\n")
+    return mark_safe("".join(cards))
+
+
+@register.simple_tag
+def claim_index(claims):
+    """The document page's index of its claims: a link to each highlighted
+    passage and one to the claim's page (a simple tag: a long document has
+    dozens of claims)."""
+    items = []
+    for claim in claims:
+        summary = e(claim.summary)
+        items.append(
+            f'<li><a href="#claim-{claim.pk}">{summary}</a> <a class="claim-index__more"'
+            f' href="{e(claim.get_absolute_url())}">Details<span class="visually-hidden">'
+            f" of claim: {summary}</span></a></li>\n"
+        )
+    return mark_safe("".join(items))
+
+
+@register.simple_tag
+def as_paragraphs(items):
+    """Safe HTML paragraphs (``passages.highlighted_paragraphs``), each in a ``<p>``."""
+    return mark_safe("".join(f"<p>{conditional_escape(item)}</p>\n" for item in items))
