@@ -17,7 +17,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from . import citations, fragments, linked_data, passages, selectors
 from .filters import ClaimFilter, RecommendationFilter
 from .models import Claim, Document, Evidence, Policy, Recommendation, Status
-from .search import QueryTooLong, add_snippets, clean_query, filter_search
+from .search import QueryTooLong, add_snippets, clean_query, filter_search, is_capped
 
 
 @never_cache
@@ -333,16 +333,22 @@ class SearchView(PublishedMixin, TemplateView):
                 self._queryset(model, q).annotate(total=Window(Count("pk")))[: self.per_kind]
             )
             add_snippets(rows, q)
+            total = rows[0].total if rows else 0
             sections.append(
                 {
                     "key": key,
                     "label": label,
                     "results": rows,
-                    "total": rows[0].total if rows else 0,
+                    "total": total,
+                    "capped": is_capped(model, total),
                 }
             )
         return self.get_context_data(
-            q=q, sections=sections, total=sum(s["total"] for s in sections), **kwargs
+            q=q,
+            sections=sections,
+            total=sum(s["total"] for s in sections),
+            capped=any(s["capped"] for s in sections),
+            **kwargs,
         )
 
     def _one_kind(self, q, kind, **kwargs):
@@ -353,12 +359,20 @@ class SearchView(PublishedMixin, TemplateView):
         except InvalidPage as exc:  # not a number, or past the end
             raise Http404(str(exc)) from None
         results = add_snippets(page.object_list, q)
-        section = {"key": kind, "label": label, "results": results, "total": paginator.count}
+        capped = is_capped(model, paginator.count)
+        section = {
+            "key": kind,
+            "label": label,
+            "results": results,
+            "total": paginator.count,
+            "capped": capped,
+        }
         return self.get_context_data(
             q=q,
             kind=kind,
             sections=[section],
             total=paginator.count,
+            capped=capped,
             page_obj=page,
             paginator=paginator,
             is_paginated=paginator.num_pages > 1,

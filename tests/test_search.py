@@ -53,6 +53,21 @@ def test_snippets_mark_the_matches_and_escape_the_text():
 
 
 @postgres_only
+def test_a_snippet_shows_the_match_wherever_it_lies_in_a_long_text(monkeypatch):
+    from editorial import search
+
+    filler = "The alliance met again to discuss burden sharing. " * 400  # ~20,000 characters
+    early = DocumentFactory(body="Aegis Ashore radars first. " + filler)
+    late = DocumentFactory(body=filler + "Only here: Aegis Ashore radars.")
+    assert len(late.body) > 2 * search.HEADLINE_WINDOW
+    results = add_snippets(filter_search(Document.objects.all(), "Aegis"), "Aegis")
+    snippets = {r.pk: str(r.snippet) for r in results}
+    assert "<mark>Aegis</mark>" in snippets[early.pk]
+    assert "<mark>Aegis</mark>" in snippets[late.pk]
+    assert "Only here" in snippets[late.pk]
+
+
+@postgres_only
 def test_websearch_syntax_on_postgresql(claims):
     aegis, _gsomia, space = claims
     qs = Claim.objects.all()

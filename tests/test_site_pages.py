@@ -5,6 +5,7 @@ import json
 
 import lxml.html
 import pytest
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -329,6 +330,26 @@ def test_search_groups_ranked_results_with_highlighted_snippets_and_counts(clien
     assert tree.xpath("//p[@class='snippet']/mark")
     aegis = html(client.get("/search/", {"q": "Aegis Ashore"}))
     assert AEGIS in aegis.xpath("//section[@aria-labelledby='section-recommendations']//a/@href")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the candidate cap is PostgreSQL's (run in CI)"
+)
+def test_a_search_past_the_candidate_cap_says_its_count_is_a_floor(
+    client, seeded_site, monkeypatch
+):
+    from editorial import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 8)
+    tree = html(client.get("/search/", {"q": "Japan"}))
+    claims = tree.xpath("//section[@aria-labelledby='section-claims']")[0]
+    assert claims.xpath("string(.//h3)").endswith("(8+)")
+    more = claims.xpath(".//a[contains(@href, 'kind=claims')]/text()")
+    assert more == ["More matching claims (the first 8 ranked)"]
+    assert "A broad search" in tree.xpath("string(//main)")
+    one_kind = html(client.get("/search/", {"q": "Japan", "kind": "claims"}))
+    assert one_kind.xpath("string(//h2)").strip().startswith("8+ claims")
+    assert len(one_kind.xpath("//li[@class='search-result']")) == 8
 
 
 def test_search_states_no_query_no_result_and_too_long(client, seeded_site):
