@@ -222,6 +222,9 @@ SITE_NAME = "Alliance Tracker"
 # Public pages are cached for anonymous readers, keyed on the content stamp
 # (a publish invalidates them at once); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = envint("DJANGO_PAGE_CACHE_SECONDS", 600)
+# On PostgreSQL, each process keeps the stamp in memory, kept current by
+# LISTEN/NOTIFY (editorial.freshness), instead of reading it per request.
+CONTENT_STAMP_LISTEN = envbool("DJANGO_CONTENT_STAMP_LISTEN", True)
 
 # --- Security -------------------------------------------------------------
 # Behind a TLS-terminating proxy the app sees plain HTTP; the proxy says so.

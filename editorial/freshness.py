@@ -17,13 +17,28 @@ and a coarse key that is always right beats a fine one that can be stale.
 
 import datetime
 import hashlib
+import logging
+import os
+import threading
+from time import monotonic
 
-from django.db import connections, models
+from django.conf import settings
+from django.db import connections, models, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 STAMP_ID = 1
+logger = logging.getLogger(__name__)
+
+
+def _aware(row):
+    version, changed_at = row
+    if isinstance(changed_at, str):  # SQLite hands back text
+        changed_at = parse_datetime(changed_at)
+    if changed_at is not None and timezone.is_naive(changed_at):
+        changed_at = timezone.make_aware(changed_at, datetime.UTC)
+    return (version, changed_at)
 
 
 class ContentStampQuerySet(models.QuerySet):
@@ -37,14 +52,7 @@ class ContentStampQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT version, changed_at FROM {table} WHERE id = %s", [STAMP_ID])
             row = cursor.fetchone()
-        if row is None:
-            return (0, None)
-        version, changed_at = row
-        if isinstance(changed_at, str):  # SQLite hands back text
-            changed_at = parse_datetime(changed_at)
-        if changed_at is not None and timezone.is_naive(changed_at):
-            changed_at = timezone.make_aware(changed_at, datetime.UTC)
-        return (version, changed_at)
+        return _aware(row) if row is not None else (0, None)
 
 
 def touch(using=None):
@@ -54,6 +62,14 @@ def touch(using=None):
     manager = ContentStamp.objects.db_manager(using)
     if not manager.filter(pk=STAMP_ID).update(version=models.F("version") + 1, changed_at=Now()):
         manager.update_or_create(pk=STAMP_ID, defaults={"version": 1, "changed_at": Now()})
+    connection = connections[using or "default"]
+    if connection.vendor == "postgresql":
+        # Heard by every process's listener once this transaction commits
+        # (several in one transaction arrive as one).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+    # This process does not wait for the notification to come back.
+    transaction.on_commit(listener.forget, using=using)
 
 
 def current(request=None):
@@ -62,7 +78,9 @@ def current(request=None):
 
     if request is not None and hasattr(request, "_content_stamp"):
         return request._content_stamp
-    stamp = ContentStamp.objects.current()
+    stamp = listener.get() if listening() else None
+    if stamp is None:
+        stamp = ContentStamp.objects.current()
     if request is not None:
         request._content_stamp = stamp
     return stamp
@@ -96,3 +114,101 @@ def connect_signals(models_to_watch):
 def _on_m2m(sender, action, using=None, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"}:
         touch(using)
+
+
+# --- Knowing the stamp without asking the database --------------------------
+#
+# Most requests need the stamp only to name a cache entry or an ETag, and
+# reading it costs a round trip (and a connection health check before it):
+# most of a 304's time. On PostgreSQL each process holds the stamp in memory
+# instead: a thread LISTENs on a channel that every touch() NOTIFYs (delivered
+# when the writing transaction commits) and reads the stamp again then.
+# Whenever the copy cannot be vouched for (not yet connected, connection lost,
+# a write of this very process just committed) it is None, and current()
+# reads the database as before.
+
+CHANNEL = "alliance_content_stamp"
+# The thread wakes this often to notice a forgotten copy, and reads the stamp
+# every REFRESH_SECONDS even without a notification (a bound on staleness if
+# notifications were ever lost without the connection failing).
+WAKE_SECONDS = 1.0
+REFRESH_SECONDS = 30.0
+
+
+class StampListener:
+    def __init__(self):
+        self.value = None
+        self.pid = None
+        self.lock = threading.Lock()
+        self.thread = None
+        self.stopping = threading.Event()
+
+    def get(self):
+        """This process's copy of the stamp, or None: read the database."""
+        if self.pid != os.getpid():
+            self._start()
+        return self.value
+
+    def forget(self):
+        """Distrust the copy until the thread has read the stamp again."""
+        self.value = None
+
+    def _start(self):
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            # Also after a fork (gunicorn's preloaded app): threads do not survive it.
+            self.pid = os.getpid()
+            self.value = None
+            self.stopping.clear()
+            self.thread = threading.Thread(target=self._run, name="content-stamp", daemon=True)
+            self.thread.start()
+
+    def stop(self):
+        """Stop listening (tests; a worker's thread simply ends with it)."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        self.value = self.pid = self.thread = None
+
+    @staticmethod
+    def _connect(**params):
+        import psycopg
+
+        return psycopg.connect(autocommit=True, **params)
+
+    def _run(self):
+        from .models import ContentStamp
+
+        connection = connections["default"]
+        params = connection.get_connection_params()
+        for django_only in ("cursor_factory", "context"):
+            params.pop(django_only, None)
+        # Notice a silently dropped connection within seconds.
+        params.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3)
+        table = connection.ops.quote_name(ContentStamp._meta.db_table)
+        read = f"SELECT version, changed_at FROM {table} WHERE id = {STAMP_ID}"
+        while not self.stopping.is_set():
+            try:
+                with self._connect(**params) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    last_read = 0.0
+                    heard = True  # read first: after LISTEN, no change goes unseen
+                    while not self.stopping.is_set():
+                        if heard or self.value is None or monotonic() - last_read > REFRESH_SECONDS:
+                            row = conn.execute(read).fetchone()
+                            last_read = monotonic()
+                            self.value = _aware(tuple(row)) if row else (0, None)
+                        heard = any(True for _ in conn.notifies(timeout=WAKE_SECONDS, stop_after=1))
+            except Exception:
+                self.value = None
+                logger.warning("Content stamp listener lost its connection; retrying in 1 s.")
+                self.stopping.wait(1)
+        self.value = None
+
+
+listener = StampListener()
+
+
+def listening():
+    return settings.CONTENT_STAMP_LISTEN and connections["default"].vendor == "postgresql"

@@ -1,7 +1,11 @@
+import time
 from io import StringIO
 
+import psycopg
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from editorial import freshness
 from editorial.models import ContentStamp
@@ -76,3 +80,76 @@ def test_etags_differ_by_url_and_by_stamp(rf):
     before = freshness.etag_for(rf.get("/api/v1/claims/?page=1"))
     TopicFactory()
     assert freshness.etag_for(rf.get("/api/v1/claims/?page=1")) != before
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="LISTEN/NOTIFY is PostgreSQL's (run in CI)"
+)
+
+
+def wait_for(predicate, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def listener(monkeypatch, settings):
+    settings.CONTENT_STAMP_LISTEN = True
+    fresh = freshness.StampListener()
+    monkeypatch.setattr(freshness, "listener", fresh)
+    yield fresh
+    fresh.stop()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_listener_holds_the_stamp_and_hears_every_committed_change(listener):
+    assert listener.get() is None  # not connected yet: current() reads the database
+    assert wait_for(lambda: listener.get() == ContentStamp.objects.current())
+    with CaptureQueriesContext(connection) as queries:
+        assert freshness.current() == ContentStamp.objects.current()
+    assert len(queries) == 1  # the second call's own read; current() asked nothing
+
+    # A write of this process: forgotten at commit, then heard and read again.
+    before = listener.get()
+    DocumentFactory()
+    after = ContentStamp.objects.current()
+    assert after[0] > before[0]
+    assert listener.get() in (None, after)
+    assert freshness.current() == after
+    assert wait_for(lambda: listener.get() == after)
+
+    # A write of another process: its NOTIFY reaches this one.
+    params = connection.get_connection_params()
+    params.pop("cursor_factory")
+    params.pop("context", None)
+    with psycopg.connect(**params) as other, other.transaction():
+        other.execute("UPDATE editorial_contentstamp SET version = version + 1, changed_at = now()")
+        other.execute("SELECT pg_notify(%s, '')", [freshness.CHANNEL])
+        assert listener.get() == after  # not committed: nothing to hear yet
+    moved = ContentStamp.objects.current()
+    assert moved[0] == after[0] + 1
+    assert wait_for(lambda: listener.get() == moved)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_listener_that_cannot_connect_leaves_current_to_the_database(listener, monkeypatch):
+    def refuse(**params):
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(listener, "_connect", refuse)
+    assert listener.get() is None
+    time.sleep(0.2)
+    assert listener.get() is None
+    DocumentFactory()
+    assert freshness.current() == ContentStamp.objects.current()
+
+
+def test_without_postgresql_or_when_off_nothing_listens(settings):
+    settings.CONTENT_STAMP_LISTEN = False
+    assert not freshness.listening()
