@@ -65,6 +65,7 @@ TARGETS = {
     **{f"{name} (cached)": (None, 0.8) for name in CACHED},
 }
 MAX_QUERIES = 10
+FLOOR_EVERY = 4  # targets between two measurements of the floor
 
 
 def log(message):
@@ -107,16 +108,10 @@ def ensure_corpus():
             *(f"--{name}={count}" for name, count in SIZES.items()),
         )
     manage("collectstatic", "--noinput", "-v0")
-    subprocess.run(
-        [
-            "psql",
-            DATABASE_URL,
-            "-q",
-            "-c",
-            "VACUUM ANALYZE",
-        ],
-        check=True,
-    )
+    # Fresh statistics, and the bulk load's dirty pages written out now
+    # rather than during the first targets.
+    for statement in ("VACUUM ANALYZE", "CHECKPOINT"):
+        subprocess.run(["psql", DATABASE_URL, "-q", "-c", statement], check=True)
 
 
 def targets():
@@ -159,6 +154,14 @@ def query_counts(items):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from editorial import freshness
+
+    # Counted as a running worker has them: with the stamp's listener (if on)
+    # connected, not in the moment after start-up when it is not yet.
+    if freshness.listening():
+        deadline = time.monotonic() + 10
+        while freshness.listener.get() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
     client = Client()
     counts = {}
     for name, path, headers in items:
@@ -218,25 +221,45 @@ def wrk(path, headers, seconds):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure(items, seconds):
+def measure_one(name, path, headers, seconds):
+    wrk(path, headers, 1)  # warm-up: connections, caches, the interpreter
+    raw = wrk(path, headers, seconds)
+    errors = sum(v for k, v in raw.items() if k.startswith("errors_"))
+    figures = {
+        "path": path,
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "requests": raw["requests"],
+        "errors": errors,
+    }
+    log(
+        f"{name:32} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:6.1f} ms"
+        f"  p95 {figures['p95_ms']:6.1f} ms  errors {errors}"
+    )
+    return figures
+
+
+def measure(items, seconds, floors):
+    """Each target once; the floor again every FLOOR_EVERY targets (added to
+    ``floors``), so the ratios rest on the floor of the whole run, not on one
+    sample of a machine whose speed drifts."""
     results = {}
-    for name, path, headers in items:
-        wrk(path, headers, 1)  # warm-up: connections, caches, the interpreter
-        raw = wrk(path, headers, seconds)
-        errors = sum(v for k, v in raw.items() if k.startswith("errors_"))
-        results[name] = {
-            "path": path,
-            "rps": raw["requests"] / (raw["duration_us"] / 1e6),
-            "p50_ms": raw["p50_us"] / 1000,
-            "p95_ms": raw["p95_us"] / 1000,
-            "requests": raw["requests"],
-            "errors": errors,
-        }
-        log(
-            f"{name:26} {results[name]['rps']:8.1f} req/s  p50 {results[name]['p50_ms']:6.1f} ms"
-            f"  p95 {results[name]['p95_ms']:6.1f} ms  errors {errors}"
-        )
+    floor = next(item for item in items if item[0] == "floor")
+    for index, (name, path, headers) in enumerate(items):
+        if name == "floor":
+            continue
+        if index % FLOOR_EVERY == 1:
+            floors.append(measure_one("floor", *floor[1:], seconds))
+        results[name] = measure_one(name, path, headers, seconds)
+    floors.append(measure_one("floor", *floor[1:], seconds))
     return results
+
+
+def median_floor(floors):
+    """The floor sample of median throughput (its latencies come with it)."""
+    ranked = sorted(floors, key=lambda figures: figures["rps"])
+    return ranked[len(ranked) // 2]
 
 
 def machine():
@@ -301,7 +324,9 @@ def markdown(rows, info, memory):
         f"(gunicorn.conf.py), wrk at {info['concurrency']} connections, "
         f"{info['seconds_per_target']} s per target; corpus "
         f"{info['corpus']['documents']:,} documents, {info['corpus']['claims']:,} claims, "
-        f"{info['corpus']['recommendations']:,} recommendations.",
+        f"{info['corpus']['recommendations']:,} recommendations. The floor was measured "
+        f"{len(info['floor_samples_rps'])} times through the run "
+        f"({', '.join(map(str, info['floor_samples_rps']))} req/s); ratios are to the median.",
         "",
         "| target | queries | p50 ms | p95 ms | req/s | ratio to floor | target | verdict |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
@@ -356,24 +381,32 @@ def main():
         query_counts(cached_items)  # fill the cache
         for name, count in query_counts(cached_items).items():
             counts[f"{name} (cached)"] = count
+    floors = []
     server = start_server()
     try:
         log(f"round 1, uncached: {SECONDS} s per target at {CONCURRENCY} connections")
-        results = measure(items, SECONDS)
+        measured = measure(items, SECONDS, floors)
         rss_1 = worker_rss_mb(server)
         log("round 2 (memory check)")
-        measure(items, max(2, SECONDS // 3))
+        measure(items, max(2, SECONDS // 3), [])
         rss_2 = worker_rss_mb(server)
     finally:
         stop(server)
     server = start_server(DJANGO_PAGE_CACHE_SECONDS="600")
     try:
         log("page cache on")
-        cached = [item for item in items if item[0] in CACHED]
-        for name, figures in measure(cached, SECONDS).items():
-            results[f"{name} (cached)"] = figures
+        cached = [item for item in items if item[0] in CACHED or item[0] == "floor"]
+        for name, figures in measure(cached, SECONDS, floors).items():
+            measured[f"{name} (cached)"] = figures
     finally:
         stop(server)
+    floor = median_floor(floors)
+    log(
+        "floor: "
+        + ", ".join(f"{f['rps']:.0f}" for f in floors)
+        + f" req/s over the run; the median, {floor['rps']:.0f}, is the floor"
+    )
+    results = {"floor": floor, **measured}
     memory = {
         "after_round_1": [round(x, 1) for x in rss_1],
         "after_round_2": [round(x, 1) for x in rss_2],
@@ -381,6 +414,7 @@ def main():
     }
     rows, failures = verdicts(results, counts)
     info = machine()
+    info["floor_samples_rps"] = [round(f["rps"]) for f in floors]
     (ROOT / "bench" / "results.json").write_text(
         json.dumps({"machine": info, "results": rows, "memory": memory}, indent=2) + "\n",
         encoding="utf-8",
