@@ -129,7 +129,9 @@ def targets():
     doc = Document.objects.published().filter(slug__startswith="gen-").order_by("pk").first()
     topic = Topic.objects.filter(slug__startswith="gen-").order_by("pk").first()
     api_list = "/api/v1/recommendations/"
-    etag = Client().get(api_list, HTTP_HOST="127.0.0.1").headers.get("ETag", "")
+    # The ETag names the host too (the body's links are absolute): ask the
+    # way wrk will, with the server's own address.
+    etag = Client().get(api_list, HTTP_HOST=f"127.0.0.1:{PORT}").headers.get("ETag", "")
     return [
         ("floor", "/bench/floor", {}),
         ("home", "/", {}),
@@ -166,9 +168,14 @@ def query_counts(items):
     counts = {}
     for name, path, headers in items:
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, HTTP_HOST="127.0.0.1", **meta)
-        counts[name] = (len(captured), response.status_code)
+        # Twice: the first request also fills the fragment cache (counts,
+        # drop-down options), as a process's first reader after an edit does.
+        cold_and_warm = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path, HTTP_HOST=f"127.0.0.1:{PORT}", **meta)
+            cold_and_warm.append(len(captured))
+        counts[name] = (*cold_and_warm, response.status_code)
     return counts
 
 
@@ -221,7 +228,22 @@ def wrk(path, headers, seconds):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def check_status(name, path, headers):
+    """Refuse to measure a target that does not answer as it should (a
+    "304" target answering 200 would measure the wrong thing)."""
+    expected = 304 if "If-None-Match" in headers else 200
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status != expected:
+        raise SystemExit(f"{name}: {path} answered {status}, not {expected}")
+
+
 def measure_one(name, path, headers, seconds):
+    check_status(name, path, headers)
     wrk(path, headers, 1)  # warm-up: connections, caches, the interpreter
     raw = wrk(path, headers, seconds)
     errors = sum(v for k, v in raw.items() if k.startswith("errors_"))
@@ -289,7 +311,7 @@ def verdicts(results, counts):
     rows = []
     failures = []
     for name, figures in results.items():
-        queries, status = counts[name]
+        cold, queries, status = counts[name]
         ratio = figures["rps"] / floor
         p95_limit, ratio_limit = TARGETS.get(name, (None, None))
         misses = []
@@ -297,8 +319,8 @@ def verdicts(results, counts):
             misses.append(f"p95 {figures['p95_ms']:.1f} > {p95_limit} ms")
         if ratio_limit is not None and ratio < ratio_limit:
             misses.append(f"ratio {ratio:.2f} < {ratio_limit}")
-        if name != "floor" and queries > MAX_QUERIES:
-            misses.append(f"{queries} queries > {MAX_QUERIES}")
+        if name != "floor" and max(cold, queries) > MAX_QUERIES:
+            misses.append(f"{max(cold, queries)} queries > {MAX_QUERIES}")
         if figures["errors"]:
             misses.append(f"{figures['errors']} errors")
         failures += [f"{name}: {m}" for m in misses]
@@ -307,6 +329,7 @@ def verdicts(results, counts):
                 "target": name,
                 "status": status,
                 "queries": queries,
+                "queries_cold": cold,
                 **figures,
                 "ratio": ratio,
                 "p95_limit_ms": p95_limit,
@@ -328,7 +351,7 @@ def markdown(rows, info, memory):
         f"{len(info['floor_samples_rps'])} times through the run "
         f"({', '.join(map(str, info['floor_samples_rps']))} req/s); ratios are to the median.",
         "",
-        "| target | queries | p50 ms | p95 ms | req/s | ratio to floor | target | verdict |",
+        "| target | queries (cold) | p50 ms | p95 ms | req/s | ratio to floor | target | verdict |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for row in rows:
@@ -341,7 +364,8 @@ def markdown(rows, info, memory):
             if g
         )
         lines.append(
-            f"| {row['target']} | {row['queries']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['target']} | {row['queries']} ({row['queries_cold']}) "
+            f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
             f"| {row['rps']:.0f} | {row['ratio']:.2f} | {goal or '—'} | {row['verdict']} |"
         )
     lines += [
@@ -379,8 +403,9 @@ def main():
     with override_settings(PAGE_CACHE_SECONDS=600):
         cached_items = [item for item in items if item[0] in CACHED]
         query_counts(cached_items)  # fill the cache
-        for name, count in query_counts(cached_items).items():
-            counts[f"{name} (cached)"] = count
+        for name, (_, warm, status) in query_counts(cached_items).items():
+            # Cold, a cached page is the uncached page.
+            counts[f"{name} (cached)"] = (counts[name][0], warm, status)
     floors = []
     server = start_server()
     try:
