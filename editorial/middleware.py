@@ -7,7 +7,9 @@ every process without tracking which page showed what: a publish simply makes
 every old key unreachable, and old entries age out of the cache.
 
 Only anonymous GET/HEAD requests to the public site are cached (no session
-cookie: editors see live pages), and only 200 responses that set no cookie.
+cookie: editors see live pages), and only 200 responses that set no cookie
+and do not ask not to be stored (``Cache-Control: no-store`` or ``private``,
+as ``never_cache`` sets).
 ``DJANGO_PAGE_CACHE_SECONDS=0`` turns it off.
 """
 
@@ -35,10 +37,22 @@ class PageCacheMiddleware:
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
+        if self.storable(response):
             cache.set(key, response, seconds)
             response["X-Page-Cache"] = "miss"
         return response
+
+    @staticmethod
+    def storable(response):
+        directives = {
+            d.strip().split("=", 1)[0].lower() for d in response.get("Cache-Control", "").split(",")
+        }
+        return (
+            response.status_code == 200
+            and not response.cookies
+            and not response.streaming
+            and not directives & {"no-store", "private"}
+        )
 
     @staticmethod
     def cacheable(request):

@@ -1,4 +1,8 @@
 import pytest
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+
+from editorial.middleware import PageCacheMiddleware
 
 from .factories import RecommendationFactory
 
@@ -53,3 +57,27 @@ def test_the_api_health_check_and_admin_are_never_page_cached(client, path):
 def test_errors_are_not_cached(client):
     client.get("/recommendations/no-such-thing/")
     assert "X-Page-Cache" not in client.get("/recommendations/no-such-thing/")
+
+
+@pytest.mark.parametrize("header", ["no-store", "private, max-age=0", None])
+def test_a_response_that_asks_not_to_be_stored_is_not(rf, header):
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        response = HttpResponse("fresh")
+        if header:
+            response["Cache-Control"] = header
+        return response
+
+    middleware = PageCacheMiddleware(view)
+    for _ in range(2):
+        response = middleware(rf.get("/somewhere/"))
+    assert len(calls) == (2 if header else 1)
+    assert (response.get("X-Page-Cache") == "hit") is (header is None)
+
+
+def test_never_cache_views_are_never_page_cached(rf):
+    middleware = PageCacheMiddleware(never_cache(lambda request: HttpResponse("fresh")))
+    middleware(rf.get("/floor/"))
+    assert "X-Page-Cache" not in middleware(rf.get("/floor/"))
