@@ -26,7 +26,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F, FloatField, Q, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -72,10 +72,17 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
-def vector(model):
-    """The stored ``search_vector`` column of ``model``'s table."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    return RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
+class StoredVector(Expression):
+    """The stored ``search_vector`` column of the query's own table.
+
+    Qualified with the alias the table has in the query being compiled, so it
+    stays right inside a subquery (where Django renames the table ``U0``)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.base_table
+        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
 
 
 def candidates_for(model):
@@ -107,17 +114,18 @@ def filter_search(queryset, q):
         # Ranking reads every match's whole vector; a broad query can match
         # tens of thousands of rows. Rank at most CANDIDATES of them (the
         # first the index yields), so a search costs the same at any size.
-        # Raw SQL: the column is not a model field, and an ORM subquery would
-        # alias the table and so point the column at the outer row.
-        table = connection.ops.quote_name(model._meta.db_table)
-        candidates = RawSQL(
-            f"SELECT id FROM {table} WHERE search_vector @@ "
-            f"websearch_to_tsquery('{CONFIG}'::regconfig, %s) LIMIT {candidates_for(model)}",
-            [q],
+        # The candidates are drawn from ``queryset`` itself, so rows it leaves
+        # out (drafts) take no place among them, and a total that reaches the
+        # cap means there may be more (``is_capped``).
+        candidates = (
+            queryset.alias(search_vector=StoredVector())
+            .filter(search_vector=query)
+            .order_by()
+            .values("pk")[: candidates_for(model)]
         )
         return (
             queryset.filter(pk__in=candidates)
-            .alias(search_vector=vector(model))
+            .alias(search_vector=StoredVector())
             .annotate(rank=SearchRank(F("search_vector"), query, cover_density=True))
             .order_by("-rank", "pk")
         )

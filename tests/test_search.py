@@ -53,6 +53,23 @@ def test_snippets_mark_the_matches_and_escape_the_text():
 
 
 @postgres_only
+def test_drafts_take_no_place_among_the_ranked_matches(monkeypatch):
+    from editorial import search
+
+    quote = "a land-based missile defense system, like Aegis Ashore"
+    for n in range(4):  # first in the table, where a scan finds them first
+        ClaimFactory(quote=quote, summary=f"draft #{n}", state="draft")
+    published = {ClaimFactory(quote=quote, summary=f"published #{n}") for n in range(3)}
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    ranked = list(filter_search(Claim.objects.published(), "aegis"))
+    assert len(ranked) == 2
+    assert set(ranked) <= published
+    assert search.is_capped(Claim, len(ranked))
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    assert set(filter_search(Claim.objects.published(), "aegis")) == published
+
+
+@postgres_only
 def test_a_snippet_shows_the_match_wherever_it_lies_in_a_long_text(monkeypatch):
     from editorial import search
 
