@@ -17,7 +17,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 from . import citations, fragments, linked_data, passages, selectors
 from .filters import ClaimFilter, RecommendationFilter
 from .models import Claim, Document, Evidence, Policy, Recommendation, Status
-from .search import QueryTooLong, add_snippets, clean_query, filter_search, is_capped
+from .search import (
+    QueryTooLong,
+    add_snippets,
+    clean_query,
+    filter_search,
+    is_capped,
+    is_postgres,
+)
 
 
 @never_cache
@@ -302,8 +309,10 @@ class SearchView(PublishedMixin, TemplateView):
             queryset = queryset.select_related("document").defer(
                 *(f"document__{name}" for name in selectors.DOCUMENT_LIST_FIELDS)
             )
-        # A document's snippet is cut from its body (on SQLite, in Python), so
-        # documents keep theirs.
+        elif model is Document and is_postgres():
+            # Snippets come from the database there; elsewhere they are cut
+            # from the body in Python, so documents keep it.
+            queryset = queryset.defer(*selectors.DOCUMENT_LIST_FIELDS)
         return queryset
 
     def get(self, request, *args, **kwargs):
