@@ -157,6 +157,14 @@ class SearchFilterSet(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return filter_search(queryset, value)
 
+    def filter_queryset(self, queryset):
+        # The search ranks a bounded number of candidates drawn from the rows
+        # it is given: it runs last, on what the other filters leave.
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
+
 
 class RecommendationFilter(SearchFilterSet):
     status = django_filters.ChoiceFilter(

@@ -77,7 +77,12 @@ class FilteredListMixin:
         filtered = self.filterset.is_bound and any(
             self.filterset.form.cleaned_data.get(name) for name in self.filterset.form.fields
         )
-        return super().get_context_data(filter=self.filterset, filtered=filtered, **kwargs)
+        context = super().get_context_data(filter=self.filterset, filtered=filtered, **kwargs)
+        searched = filtered and not self.filter_errors and self.filterset.form.cleaned_data.get("q")
+        # A search ranks a bounded number of matches: a count at the cap is a floor.
+        paginator = context.get("paginator")
+        context["capped"] = bool(searched and paginator) and is_capped(self.model, paginator.count)
+        return context
 
     def get_paginator(self, queryset, *args, **kwargs):
         # The count is the costly part of a page of a long list, and it is

@@ -14,7 +14,12 @@ from editorial import quotes
 from editorial.models import Claim, Document, Policy, Recommendation, Status
 from editorial.search import filter_search
 
-from .factories import DocumentFactory, RecommendationFactory, StatusChangeFactory
+from .factories import (
+    ClaimFactory,
+    DocumentFactory,
+    RecommendationFactory,
+    StatusChangeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -350,6 +355,27 @@ def test_a_search_past_the_candidate_cap_says_its_count_is_a_floor(
     one_kind = html(client.get("/search/", {"q": "Japan", "kind": "claims"}))
     assert one_kind.xpath("string(//h2)").strip().startswith("8+ claims")
     assert len(one_kind.xpath("//li[@class='search-result']")) == 8
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the candidate cap is PostgreSQL's (run in CI)"
+)
+def test_a_search_combined_with_filters_ranks_among_the_filtered_rows(client, monkeypatch):
+    from editorial import search
+
+    quote = "a land-based missile defense system, like Aegis Ashore"
+    elsewhere = DocumentFactory()
+    for _ in range(4):  # first in the table, where the search finds candidates first
+        ClaimFactory(document=elsewhere, quote=quote, summary="Elsewhere")
+    wanted = DocumentFactory()
+    mine = [ClaimFactory(document=wanted, quote=quote, summary=f"Mine {n}") for n in range(2)]
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    tree = html(client.get("/claims/", {"q": "aegis", "document": wanted.slug}))
+    shown = tree.xpath("//p[@class='card__meta']/a/@href")
+    assert sorted(shown) == sorted(claim.get_absolute_url() for claim in mine)
+    assert tree.xpath("string(//h2[@id='results-heading'])").split()[0] == "2"
+    broad = html(client.get("/claims/", {"q": "aegis"}))
+    assert broad.xpath("string(//h2[@id='results-heading'])").split()[0] == "3+"
 
 
 def test_search_states_no_query_no_result_and_too_long(client, seeded_site):
