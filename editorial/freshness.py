@@ -62,7 +62,7 @@ def touch(using=None):
     manager = ContentStamp.objects.db_manager(using)
     if not manager.filter(pk=STAMP_ID).update(version=models.F("version") + 1, changed_at=Now()):
         manager.update_or_create(pk=STAMP_ID, defaults={"version": 1, "changed_at": Now()})
-    connection = connections[using or "default"]
+    connection = connections[manager.db]
     if connection.vendor == "postgresql":
         # Heard by every process's listener once this transaction commits
         # (several in one transaction arrive as one).
@@ -133,6 +133,9 @@ CHANNEL = "alliance_content_stamp"
 # notifications were ever lost without the connection failing).
 WAKE_SECONDS = 1.0
 REFRESH_SECONDS = 30.0
+# A copy whose thread has not come round for this long (a read that hangs, a
+# thread that died) is not trusted.
+STALE_SECONDS = 5.0
 
 
 class StampListener:
@@ -142,15 +145,21 @@ class StampListener:
         self.lock = threading.Lock()
         self.thread = None
         self.stopping = threading.Event()
+        self.alive_at = 0.0
+        # Moved by forget(): a read that began before it is not kept.
+        self.generation = 0
 
     def get(self):
         """This process's copy of the stamp, or None: read the database."""
         if self.pid != os.getpid():
             self._start()
+        if monotonic() - self.alive_at > STALE_SECONDS:
+            return None
         return self.value
 
     def forget(self):
         """Distrust the copy until the thread has read the stamp again."""
+        self.generation += 1
         self.value = None
 
     def _start(self):
@@ -184,27 +193,44 @@ class StampListener:
         params = connection.get_connection_params()
         for django_only in ("cursor_factory", "context"):
             params.pop(django_only, None)
-        # Notice a silently dropped connection within seconds.
-        params.update(keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3)
+        # Notice a silently dropped connection, and give up on a read that
+        # hangs, within seconds.
+        params.update(
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=3,
+            connect_timeout=5,
+            application_name="alliance content-stamp listener",
+            options=f"{params.get('options', '')} -c statement_timeout=5000".strip(),
+        )
         table = connection.ops.quote_name(ContentStamp._meta.db_table)
         read = f"SELECT version, changed_at FROM {table} WHERE id = {STAMP_ID}"
+        try:
+            while not self.stopping.is_set():
+                try:
+                    with self._connect(**params) as conn:
+                        conn.execute(f"LISTEN {CHANNEL}")
+                        self._listen(conn, read)
+                except Exception:
+                    self.value = None
+                    logger.warning("Content stamp listener lost its connection; retrying in 1 s.")
+                    self.stopping.wait(1)
+        finally:
+            self.value = None
+
+    def _listen(self, conn, read):
+        last_read = 0.0
+        heard = True  # read first: after LISTEN, no change goes unseen
         while not self.stopping.is_set():
-            try:
-                with self._connect(**params) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    last_read = 0.0
-                    heard = True  # read first: after LISTEN, no change goes unseen
-                    while not self.stopping.is_set():
-                        if heard or self.value is None or monotonic() - last_read > REFRESH_SECONDS:
-                            row = conn.execute(read).fetchone()
-                            last_read = monotonic()
-                            self.value = _aware(tuple(row)) if row else (0, None)
-                        heard = any(True for _ in conn.notifies(timeout=WAKE_SECONDS, stop_after=1))
-            except Exception:
-                self.value = None
-                logger.warning("Content stamp listener lost its connection; retrying in 1 s.")
-                self.stopping.wait(1)
-        self.value = None
+            if heard or self.value is None or monotonic() - last_read > REFRESH_SECONDS:
+                generation = self.generation
+                row = conn.execute(read).fetchone()
+                last_read = monotonic()
+                if generation == self.generation:
+                    self.value = _aware(tuple(row)) if row else (0, None)
+            self.alive_at = monotonic()
+            heard = any(True for _ in conn.notifies(timeout=WAKE_SECONDS, stop_after=1))
 
 
 listener = StampListener()

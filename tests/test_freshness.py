@@ -139,12 +139,16 @@ def test_the_listener_holds_the_stamp_and_hears_every_committed_change(listener)
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_listener_that_cannot_connect_leaves_current_to_the_database(listener, monkeypatch):
+    attempts = []
+
     def refuse(**params):
+        attempts.append(params)
         raise psycopg.OperationalError("connection refused")
 
     monkeypatch.setattr(listener, "_connect", refuse)
     assert listener.get() is None
-    time.sleep(0.2)
+    assert wait_for(lambda: attempts)  # it did try
+    assert attempts[0]["options"].endswith("statement_timeout=5000")
     assert listener.get() is None
     DocumentFactory()
     assert freshness.current() == ContentStamp.objects.current()
@@ -153,3 +157,24 @@ def test_a_listener_that_cannot_connect_leaves_current_to_the_database(listener,
 def test_without_postgresql_or_when_off_nothing_listens(settings):
     settings.CONTENT_STAMP_LISTEN = False
     assert not freshness.listening()
+
+
+def test_a_copy_whose_thread_has_not_come_round_lately_is_not_trusted(monkeypatch):
+    import os
+
+    listener = freshness.StampListener()
+    listener.pid = os.getpid()  # as if its thread were running: start none
+    listener.value = (7, None)
+    listener.alive_at = time.monotonic()
+    assert listener.get() == (7, None)
+    listener.alive_at = time.monotonic() - freshness.STALE_SECONDS - 1  # a read that hangs
+    assert listener.get() is None
+
+
+def test_forgetting_distrusts_the_copy_and_any_read_under_way():
+    listener = freshness.StampListener()
+    listener.value = (7, None)
+    generation = listener.generation
+    listener.forget()
+    assert listener.value is None
+    assert listener.generation != generation  # a read begun before is not kept
