@@ -5,7 +5,8 @@ bulk load) moves the stamp forward in the same transaction, so a reader who
 sees the new stamp sees the new content. Validators and caches key on it:
 
 - HTTP: an ETag is the stamp plus the exact request, and Last-Modified the
-  stamp's time, so a conditional GET is answered 304 after reading one row,
+  stamp's time, so a conditional GET is answered 304 after reading one row (or
+  none, with the listener below),
   before any query of the content itself;
 - the page cache (``editorial.middleware``) keys pages on the stamp, so a
   publish invalidates every cached page at once, across all processes,

@@ -5,7 +5,7 @@ column (weighted: titles A, summaries and authors B, long text D) with a GIN
 index, created by migration ``0002_search_vectors``. The database keeps it up
 to date on every insert and update, bulk ones included, so no application code
 maintains it. The column is not a model field (SQLite has no tsvector); it is
-reached through :func:`vector`.
+reached through :class:`StoredVector`.
 
 Queries use ``websearch_to_tsquery``: ``"exact phrase"``, ``-word`` and ``or``
 work as on a web search engine. Ranked with ``ts_rank_cd``. Snippets come from

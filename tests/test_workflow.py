@@ -50,8 +50,8 @@ def in_review():
 
 
 def test_the_migration_creates_the_editor_and_publisher_groups():
-    # Run the data migration's function itself: with --reuse-db, an earlier
-    # transactional test may have flushed what the migration once wrote.
+    # Run the data migration's function itself: an earlier transactional
+    # test may have flushed what the migration once wrote.
     migration = importlib.import_module("editorial.migrations.0004_workflow_groups")
     Group.objects.filter(name__in=[EDITOR, PUBLISHER]).delete()
     migration.create_groups(django_apps, SimpleNamespace(connection=connection))

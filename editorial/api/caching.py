@@ -5,7 +5,8 @@ transaction (``editorial.freshness``), so a response is a function of the
 request (its URL, host and format), the API version and the stamp:
 
 - the ETag is ``freshness.etag_for`` of exactly that, and Last-Modified the
-  stamp's time. Deciding a 304 costs one query by primary key (the stamp),
+  stamp's time. Deciding a 304 costs one query by primary key (the stamp; none
+  where each process holds it in memory, ``freshness.StampListener``),
   and the viewsets decide it before filtering, fetching or serialising;
 - a list's ``count`` is kept in Django's cache under the stamp and the
   filters: a correct key, since any write that could change the count moves
