@@ -180,20 +180,26 @@ def _headlines(model, field, pks, q, max_words):
     )
     table = connection.ops.quote_name(model._meta.db_table)
     column = connection.ops.quote_name(model._meta.get_field(field).column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    text = f"COALESCE(item.{column}, '')"
     sql = (
-        "SELECT item.id, CASE WHEN strpos(head.h, %(start)s) > 0 THEN head.h"
-        f" ELSE ts_headline(%(config)s::regconfig, COALESCE(item.{column}, ''), query,"
-        " %(options)s) END"
+        # The window's headline if the window holds a match (or is the whole
+        # text); else the whole text's.
+        f"SELECT item.{pk}, CASE WHEN head.found OR length({text}) <= %(window)s THEN head.h"
+        f" ELSE ts_headline(%(config)s::regconfig, {text}, query, %(options)s) END"
         f" FROM {table} AS item, websearch_to_tsquery(%(config)s::regconfig, %(q)s) AS query,"
         # OFFSET 0 keeps the window's headline made once, not once per use.
-        " LATERAL (SELECT ts_headline(%(config)s::regconfig,"
-        f" left(COALESCE(item.{column}, ''), %(window)s), query, %(options)s) AS h OFFSET 0)"
-        " AS head WHERE item.id = ANY(%(pks)s)"
+        " LATERAL (SELECT ts_headline(%(config)s::regconfig, w, query, %(options)s) AS h,"
+        " to_tsvector(%(config)s::regconfig, w) @@ query AS found"
+        # The window ends at a word's end: a cut word could look like a match.
+        f" FROM (SELECT CASE WHEN length({text}) > %(window)s"
+        f" THEN regexp_replace(left({text}, %(window)s + 1), '\\S*$', '') ELSE {text} END AS w)"
+        " AS win OFFSET 0) AS head"
+        f" WHERE item.{pk} = ANY(%(pks)s)"
     )
     params = {
         "config": CONFIG,
         "options": options,
-        "start": _START,
         "window": HEADLINE_WINDOW,
         "q": q,
         "pks": list(pks),

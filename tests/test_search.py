@@ -85,6 +85,19 @@ def test_a_snippet_shows_the_match_wherever_it_lies_in_a_long_text(monkeypatch):
 
 
 @postgres_only
+def test_a_word_cut_at_the_edge_of_the_snippet_window_is_no_match():
+    from editorial import search
+
+    words = "The alliance met again. "
+    head = (words * (search.HEADLINE_WINDOW // len(words) + 1))[: search.HEADLINE_WINDOW - 5] + " "
+    document = DocumentFactory(body=head + "partisan debate. Later the real part came.")
+    assert document.body[search.HEADLINE_WINDOW - 4 : search.HEADLINE_WINDOW] == "part"
+    [result] = add_snippets(filter_search(Document.objects.filter(pk=document.pk), "part"), "part")
+    assert "real <mark>part</mark>" in result.snippet
+    assert "<mark>partisan" not in result.snippet
+
+
+@postgres_only
 def test_websearch_syntax_on_postgresql(claims):
     aegis, _gsomia, space = claims
     qs = Claim.objects.all()
