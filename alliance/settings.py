@@ -164,6 +164,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation pays off for long analytical queries, not for a web
     # page's short ones: it once added 0.8 s to a 15 ms search. Off.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # The hand-written statements of the hottest pages are prepared once per
+    # connection (editorial.db); off for a transaction-mode pooler (PgBouncer
+    # before 1.21), which cannot keep a connection's prepared statements.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        2 if envbool("DJANGO_DB_PREPARED_STATEMENTS", True) else None
+    )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "DJANGO_TEST_DATABASE_NAME", "test_alliance"
     )

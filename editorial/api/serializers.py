@@ -9,11 +9,11 @@ page for it, ``html_url``. Dates known to a year, month or day are ISO strings
 at that precision ("2016", "2022-12", "2017-12-19") next to their precision.
 """
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..dates import iso_at_precision
+from ..links import url_for
 from ..models import (
     Actor,
     Claim,
@@ -51,17 +51,33 @@ class Links:
             links = request._api_links = cls(request)
         return links
 
-    def _fill(self, kind, key, path):
+    def _template(self, kind, path):
         template = self._templates.get(kind)
         if template is None:
             template = self.request.build_absolute_uri(path()).rsplit(self.PLACEHOLDER, 1)
             self._templates[kind] = template
+        return template
+
+    def _fill(self, kind, key, path):
+        template = self._template(kind, path)
         return f"{template[0]}{key}{template[1]}"
 
-    def api(self, viewname, kwarg, key):
-        return self._fill(
-            viewname, key, lambda: reverse(viewname, kwargs={kwarg: self.PLACEHOLDER})
+    def api_parts(self, viewname, kwarg):
+        """``(before, after)``: the API URL of any key is ``before + key + after``."""
+        return tuple(
+            self._template(viewname, lambda: url_for(viewname, **{kwarg: self.PLACEHOLDER}))
         )
+
+    def site_parts(self, model, attribute):
+        """``(before, after)``: the site URL of any key is ``before + key + after``."""
+
+        def path():
+            return model(**{attribute: self.PLACEHOLDER}).get_absolute_url()
+
+        return tuple(self._template(model, path))
+
+    def api(self, viewname, kwarg, key):
+        return self._fill(viewname, key, lambda: url_for(viewname, **{kwarg: self.PLACEHOLDER}))
 
     def site(self, model, attribute, key):
         def path():

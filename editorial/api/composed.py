@@ -1,0 +1,234 @@
+"""The API's richest items composed as JSON by PostgreSQL, in one statement.
+
+A recommendation shows its documents, policies, topics and actors (and, in
+detail, its status history and evidence with each claim and its document);
+a claim its document and topics. Built in Python from ``.values()`` rows
+(``payloads``), a page of them took a query per relation set and most of its
+time in Python putting dicts and URLs together. On PostgreSQL the builders
+hand the ids of the page to one statement instead, which gives back the
+items as a JSON array, nested relations included, in the page's order; a
+prepared statement (``editorial.db``), so it is planned once per connection.
+
+The output is exactly the Python builders' (and the serializers'): the same
+keys in the same order, dates at their precision, timestamps as DRF writes
+them (UTC, ``Z``, microseconds only when there are any), absolute URLs made
+from the request's own link templates (``serializers.Links``), and only
+published documents, policies and claims nested. ``tests/test_api_payloads.py``
+checks every endpoint against the serializers on both databases, and the two
+builders against each other on PostgreSQL.
+"""
+
+from ..models import Claim, Document, Policy, Recommendation
+from ..publishing import State
+
+# How a link to an item is made: name -> (kind, route or model, key attribute).
+LINKS = {
+    "recommendation_api": ("api", "api:recommendation-detail", "slug"),
+    "recommendation_site": ("site", Recommendation, "slug"),
+    "document_api": ("api", "api:document-detail", "slug"),
+    "document_site": ("site", Document, "slug"),
+    "policy_api": ("api", "api:policy-detail", "slug"),
+    "policy_site": ("site", Policy, "slug"),
+    "claim_api": ("api", "api:claim-detail", "pk"),
+    "claim_site": ("site", Claim, "pk"),
+}
+
+
+def timestamp(column):
+    """``column`` (a timestamptz) as DRF's DateTimeField writes it."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000'"
+        f" THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
+    )
+
+
+def partial_date(date, precision):
+    """A date known to a year, month or day, as an ISO string at that precision."""
+    return (
+        f"CASE {precision} WHEN 'year' THEN to_char({date}, 'YYYY')"
+        f" WHEN 'month' THEN to_char({date}, 'YYYY-MM') ELSE to_char({date}, 'YYYY-MM-DD') END"
+    )
+
+
+def link(name, key):
+    return f"(%({name}_0)s::text || {key} || %({name}_1)s::text)"
+
+
+def obj(*pairs):
+    """``json_build_object`` of ``(key, SQL expression)`` pairs, in order."""
+    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
+
+
+def array(item, source, order):
+    """A JSON array of ``item`` over ``source`` (FROM … WHERE …), never null."""
+    return f"COALESCE((SELECT json_agg({item} ORDER BY {order}) {source}), '[]'::json)"
+
+
+def ref(alias, kind):
+    """A compact reference (slug, title, API and site URLs) to row ``alias``."""
+    return obj(
+        ("slug", f"{alias}.slug"),
+        ("title", f"{alias}.title"),
+        ("url", link(f"{kind}_api", f"{alias}.slug")),
+        ("html_url", link(f"{kind}_site", f"{alias}.slug")),
+    )
+
+
+PUBLISHED = "%(published)s::text"
+
+
+class Statement:
+    """One statement giving the items for a list of ids, in that order."""
+
+    def __init__(self, table, alias, item, joins=""):
+        self.sql = (
+            f"SELECT COALESCE(json_agg({item} ORDER BY page.n), '[]'::json)::text"
+            " FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS page(id, n)"
+            f" INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
+        )
+        self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
+
+    def params(self, links, ids):
+        params = {"ids": list(ids), "published": State.PUBLISHED}
+        for name in self.links:
+            kind, target, key = LINKS[name]
+            parts = links.api_parts(target, key) if kind == "api" else links.site_parts(target, key)
+            params[f"{name}_0"], params[f"{name}_1"] = parts
+        return params
+
+
+def _recommendation_fields():
+    return [
+        ("slug", "r.slug"),
+        ("url", link("recommendation_api", "r.slug")),
+        ("html_url", link("recommendation_site", "r.slug")),
+        ("title", "r.title"),
+        ("summary", "r.summary"),
+        ("status", "r.status"),
+        (
+            "documents",
+            array(
+                ref("d", "document"),
+                "FROM editorial_recommendation_documents t"
+                " INNER JOIN editorial_document d ON d.id = t.document_id"
+                f" WHERE t.recommendation_id = r.id AND d.state = {PUBLISHED}",
+                "d.published_on DESC, d.title, d.id",
+            ),
+        ),
+        (
+            "policies",
+            array(
+                ref("x", "policy"),
+                "FROM editorial_recommendation_policies t"
+                " INNER JOIN editorial_policy x ON x.id = t.policy_id"
+                f" WHERE t.recommendation_id = r.id AND x.state = {PUBLISHED}",
+                "x.title, x.id",
+            ),
+        ),
+        (
+            "topics",
+            array(
+                "x.slug",
+                "FROM editorial_recommendation_topics t"
+                " INNER JOIN editorial_topic x ON x.id = t.topic_id"
+                " WHERE t.recommendation_id = r.id",
+                "x.name, x.id",
+            ),
+        ),
+        (
+            "actors",
+            array(
+                "x.slug",
+                "FROM editorial_recommendation_actors t"
+                " INNER JOIN editorial_actor x ON x.id = t.actor_id"
+                " WHERE t.recommendation_id = r.id",
+                "x.name, x.id",
+            ),
+        ),
+        ("created_at", timestamp("r.created_at")),
+        ("updated_at", timestamp("r.updated_at")),
+    ]
+
+
+STATUS_HISTORY = array(
+    obj(
+        ("id", "s.id"),
+        ("status", "s.status"),
+        ("date", partial_date("s.date", "s.date_precision")),
+        ("date_precision", "s.date_precision"),
+        ("note", "s.note"),
+        ("source", "s.source"),
+        ("source_url", "s.source_url"),
+        ("policy", f"CASE WHEN x.state = {PUBLISHED} THEN {ref('x', 'policy')} END"),
+    ),
+    "FROM editorial_statuschange s LEFT OUTER JOIN editorial_policy x ON x.id = s.policy_id"
+    " WHERE s.recommendation_id = r.id",
+    "s.date, s.position, s.id",
+)
+
+EVIDENCE = array(
+    obj(
+        ("role", "e.role"),
+        ("note", "e.note"),
+        (
+            "claim",
+            obj(
+                ("id", "c.id"),
+                ("url", link("claim_api", "c.id")),
+                ("html_url", link("claim_site", "c.id")),
+                ("quote", "c.quote"),
+                ("summary", "c.summary"),
+                ("kind", "c.kind"),
+                ("start_offset", "c.start_offset"),
+                ("end_offset", "c.end_offset"),
+                ("document", ref("d", "document")),
+            ),
+        ),
+    ),
+    "FROM editorial_evidence e INNER JOIN editorial_claim c ON c.id = e.claim_id"
+    " INNER JOIN editorial_document d ON d.id = c.document_id"
+    f" WHERE e.recommendation_id = r.id AND c.state = {PUBLISHED} AND d.state = {PUBLISHED}",
+    "e.position, e.id",
+)
+
+RECOMMENDATIONS = Statement("editorial_recommendation", "r", obj(*_recommendation_fields()))
+RECOMMENDATION_DETAILS = Statement(
+    "editorial_recommendation",
+    "r",
+    obj(
+        *_recommendation_fields()[:-2],
+        ("status_history", STATUS_HISTORY),
+        ("evidence", EVIDENCE),
+        *_recommendation_fields()[-2:],
+    ),
+)
+
+# A claim's document is published: the claims endpoint shows only those.
+CLAIMS = Statement(
+    "editorial_claim",
+    "c",
+    obj(
+        ("id", "c.id"),
+        ("url", link("claim_api", "c.id")),
+        ("html_url", link("claim_site", "c.id")),
+        ("document", ref("d", "document")),
+        ("quote", "c.quote"),
+        ("summary", "c.summary"),
+        ("kind", "c.kind"),
+        ("start_offset", "c.start_offset"),
+        ("end_offset", "c.end_offset"),
+        (
+            "topics",
+            array(
+                "x.slug",
+                "FROM editorial_claim_topics t INNER JOIN editorial_topic x ON x.id = t.topic_id"
+                " WHERE t.claim_id = c.id",
+                "x.name, x.id",
+            ),
+        ),
+        ("created_at", timestamp("c.created_at")),
+        ("updated_at", timestamp("c.updated_at")),
+    ),
+    joins="INNER JOIN editorial_document d ON d.id = c.document_id",
+)
