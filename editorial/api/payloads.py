@@ -157,12 +157,23 @@ class Builder:
         statement = self.statement(detail=detail)
         if statement is None:
             return self.build(rows, detail=detail)
-        ids = list(rows)
+        return orjson.loads(self._composed(statement, rows))
+
+    def page(self, rows):
+        """A page's ``results`` for the JSON renderer: the items, or where the
+        database composed them, its JSON as it is (``orjson.Fragment``)."""
+        statement = self.statement()
+        if statement is None:
+            return self.build(rows)
+        return orjson.Fragment(self._composed(statement, rows))
+
+    def _composed(self, statement, ids):
+        ids = list(ids)
         if not ids:
-            return []
+            return "[]"
         with prepared_cursor(self.model.objects.db) as cursor:
             cursor.execute(statement.sql, statement.params(self.links, ids))
-            return orjson.loads(cursor.fetchone()[0])
+            return cursor.fetchone()[0]
 
     def build(self, rows, *, detail=False):
         """The items for ``.values()`` rows, made in Python."""

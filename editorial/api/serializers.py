@@ -9,6 +9,10 @@ page for it, ``html_url``. Dates known to a year, month or day are ISO strings
 at that precision ("2016", "2022-12", "2017-12-19") next to their precision.
 """
 
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,6 +32,17 @@ from ..models import (
 PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 
+PLACEHOLDER = "0123456789"
+
+
+@lru_cache(maxsize=64)
+def _site_path(model, attribute, prefix, urlconf):
+    """The model's ``get_absolute_url()`` for the placeholder key (a model
+    instance per call costs more than the rest of a link). Keyed on the
+    script prefix and URL configuration, as ``links.url_for`` is."""
+    return model(**{attribute: PLACEHOLDER}).get_absolute_url()
+
+
 class Links:
     """Absolute URLs for one request, without a ``reverse()`` per row.
 
@@ -38,7 +53,7 @@ class Links:
     patterns accept only ``[-a-zA-Z0-9_]``.
     """
 
-    PLACEHOLDER = "0123456789"
+    PLACEHOLDER = PLACEHOLDER
 
     def __init__(self, request):
         self.request = request
@@ -54,36 +69,30 @@ class Links:
     def _template(self, kind, path):
         template = self._templates.get(kind)
         if template is None:
-            template = self.request.build_absolute_uri(path()).rsplit(self.PLACEHOLDER, 1)
+            template = tuple(self.request.build_absolute_uri(path()).rsplit(PLACEHOLDER, 1))
             self._templates[kind] = template
         return template
 
-    def _fill(self, kind, key, path):
-        template = self._template(kind, path)
-        return f"{template[0]}{key}{template[1]}"
-
     def api_parts(self, viewname, kwarg):
         """``(before, after)``: the API URL of any key is ``before + key + after``."""
-        return tuple(
-            self._template(viewname, lambda: url_for(viewname, **{kwarg: self.PLACEHOLDER}))
-        )
+        return self._template(viewname, lambda: url_for(viewname, **{kwarg: PLACEHOLDER}))
 
     def site_parts(self, model, attribute):
         """``(before, after)``: the site URL of any key is ``before + key + after``."""
-
-        def path():
-            return model(**{attribute: self.PLACEHOLDER}).get_absolute_url()
-
-        return tuple(self._template(model, path))
+        template = self._templates.get(model)
+        if template is None:
+            urlconf = get_urlconf() or settings.ROOT_URLCONF
+            path = _site_path(model, attribute, get_script_prefix(), urlconf)
+            template = self._template(model, lambda: path)
+        return template
 
     def api(self, viewname, kwarg, key):
-        return self._fill(viewname, key, lambda: url_for(viewname, **{kwarg: self.PLACEHOLDER}))
+        before, after = self.api_parts(viewname, kwarg)
+        return f"{before}{key}{after}"
 
     def site(self, model, attribute, key):
-        def path():
-            return model(**{attribute: self.PLACEHOLDER}).get_absolute_url()
-
-        return self._fill(model, key, path)
+        before, after = self.site_parts(model, attribute)
+        return f"{before}{key}{after}"
 
 
 @extend_schema_field({"type": "string", "format": "uri", "readOnly": True})

@@ -193,7 +193,11 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         rows = self.paginator.paginate_queryset(
             builder.values(queryset), request, self, count=count
         )
-        response = self.paginator.get_paginated_response(builder.items(rows))
+        if request.accepted_renderer.format == "json":
+            results = builder.page(rows)
+        else:
+            results = builder.items(rows)
+        response = self.paginator.get_paginated_response(results)
         if request.accepted_renderer.format == "csv":
             name = request.path.rstrip("/").rsplit("/", 1)[-1]
             filename = f"{name}-page-{self.paginator.page.number}.csv"
