@@ -341,6 +341,12 @@ class Recommendation(Publishable):
         db_index=True,
         help_text="Derived: the status of the latest status change.",
     )
+    # Derived too: since when (the latest change's date), so that a list's
+    # status badges need no look-up per row.
+    status_date = models.DateField(null=True, blank=True, editable=False)
+    status_date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, blank=True, editable=False
+    )
 
     # Its parts: restored with it when an editor reverts to an earlier revision.
     revision_children = ("evidence", "status_changes")
@@ -376,13 +382,18 @@ class Recommendation(Publishable):
         return self.status_changes.order_by("-date", "-position", "-pk").first()
 
     def refresh_status(self):
-        """Derive ``status`` from the latest status change, without touching
-        the version or the history (it is not an editor's edit)."""
+        """Derive ``status`` and its date from the latest status change,
+        without touching the version or the history (it is not an editor's edit)."""
         latest = self.latest_status_change()
-        status = latest.status if latest else Status.PROPOSED
-        if status != self.status:
-            Recommendation.objects.filter(pk=self.pk).update(status=status)
-            self.status = status
+        derived = {
+            "status": latest.status if latest else Status.PROPOSED,
+            "status_date": latest.date if latest else None,
+            "status_date_precision": latest.date_precision if latest else "",
+        }
+        if any(getattr(self, name) != value for name, value in derived.items()):
+            Recommendation.objects.filter(pk=self.pk).update(**derived)
+            for name, value in derived.items():
+                setattr(self, name, value)
 
 
 class Evidence(Tracked):

@@ -11,7 +11,7 @@ the rule.
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Prefetch, Q
 
 from . import fragments
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
@@ -21,7 +21,14 @@ from .publishing import State
 DOCUMENT_LIST_FIELDS = ("body", "notes")
 
 # What a recommendation's card shows (its status date is annotated).
-RECOMMENDATION_CARD_FIELDS = ("title", "slug", "summary", "status")
+RECOMMENDATION_CARD_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "status",
+    "status_date",
+    "status_date_precision",
+)
 
 
 class Tag(NamedTuple):
@@ -61,26 +68,11 @@ def visible_evidence():
     )
 
 
-def _latest_change(field):
-    latest = StatusChange.objects.filter(recommendation=OuterRef("pk")).order_by(
-        "-date", "-position", "-pk"
-    )
-    return Subquery(latest.values(field)[:1])
-
-
-def with_status_date(queryset):
-    """Annotate the date (and its precision) of the latest status change, so
-    a status badge can say since when, without a query per row."""
-    return queryset.annotate(
-        status_date=_latest_change("date"),
-        status_date_precision=_latest_change("date_precision"),
-    )
-
-
 def recommendation_list(queryset):
-    """Recommendations for a list: what a card shows, with the status date.
-    Their topics and actors come from :func:`attach_tags`, once paginated."""
-    return with_status_date(queryset.only(*RECOMMENDATION_CARD_FIELDS))
+    """Recommendations for a list: what a card shows (the status date is
+    kept on the row, ``Recommendation.refresh_status``). Their topics and
+    actors come from :func:`attach_tags`, once paginated."""
+    return queryset.only(*RECOMMENDATION_CARD_FIELDS)
 
 
 def _tags_sql(count):
@@ -247,9 +239,7 @@ def document_detail(queryset, published_claims, published_recommendations):
         ),
         Prefetch(
             "recommendations",
-            queryset=with_status_date(
-                published_recommendations.only(*RECOMMENDATION_CARD_FIELDS)
-            ).order_by("title"),
+            queryset=published_recommendations.only(*RECOMMENDATION_CARD_FIELDS).order_by("title"),
         ),
     )
 
@@ -295,7 +285,7 @@ def policy_detail(queryset, published_claims, published_recommendations):
         ),
         Prefetch(
             "recommendations",
-            queryset=with_status_date(published_recommendations).order_by("title"),
+            queryset=published_recommendations.order_by("title"),
         ),
         Prefetch(
             "status_changes",

@@ -147,9 +147,35 @@ def test_current_status_is_that_of_the_latest_change():
         date=datetime.date(2020, 6, 24),
         date_precision="day",
     )
-    assert Recommendation.objects.get(pk=recommendation.pk).status == "abandoned"
+    current = Recommendation.objects.get(pk=recommendation.pk)
+    assert (current.status, current.status_date, current.status_date_precision) == (
+        "abandoned",
+        datetime.date(2020, 6, 24),
+        "day",
+    )
     StatusChange.objects.get(status="abandoned").delete()
-    assert Recommendation.objects.get(pk=recommendation.pk).status == adopted.status
+    current = Recommendation.objects.get(pk=recommendation.pk)
+    assert (current.status, current.status_date, current.status_date_precision) == (
+        adopted.status,
+        datetime.date(2017, 12, 19),
+        "day",
+    )
+    # A change of date alone moves "since when" too.
+    adopted.date, adopted.date_precision = datetime.date(2018, 1, 1), "year"
+    adopted.save()
+    current = Recommendation.objects.get(pk=recommendation.pk)
+    assert (current.status_date, current.status_date_precision) == (
+        datetime.date(2018, 1, 1),
+        "year",
+    )
+    StatusChange.objects.filter(recommendation=recommendation).delete()
+    recommendation.refresh_status()
+    current = Recommendation.objects.get(pk=recommendation.pk)
+    assert (current.status, current.status_date, current.status_date_precision) == (
+        "proposed",
+        None,
+        "",
+    )
 
 
 def test_every_save_increments_the_version():

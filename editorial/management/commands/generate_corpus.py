@@ -407,6 +407,8 @@ class Command(BaseCommand):
                     f"{rng.choice(QUALIFIERS)} ({i})",
                     summary=" ".join(self.sentence() for _ in range(3)),
                     status=history[-1][0],
+                    status_date=history[-1][1],
+                    status_date_precision=history[-1][2],
                     state=self.state(),
                     published_at=now,
                 )
