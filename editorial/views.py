@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import citations, fragments, linked_data, passages, selectors
-from .filters import ClaimFilter, RecommendationFilter
+from .filters import ClaimFilter, RecommendationFilter, render_form
 from .models import Claim, Document, Evidence, Policy, Recommendation, Status
 from .search import (
     QueryTooLong,
@@ -77,7 +77,12 @@ class FilteredListMixin:
         filtered = self.filterset.is_bound and any(
             self.filterset.form.cleaned_data.get(name) for name in self.filterset.form.fields
         )
-        context = super().get_context_data(filter=self.filterset, filtered=filtered, **kwargs)
+        context = super().get_context_data(
+            filter=self.filterset,
+            filter_form=render_form(self.filterset, self.request),
+            filtered=filtered,
+            **kwargs,
+        )
         searched = filtered and not self.filter_errors and self.filterset.form.cleaned_data.get("q")
         # A search ranks a bounded number of matches: a count at the cap is a floor.
         paginator = context.get("paginator")
