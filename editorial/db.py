@@ -38,3 +38,13 @@ def prepared_cursor(using=DEFAULT_DB_ALIAS):
         if connection.queries_logged:
             return connection.make_debug_cursor(cursor)
         return connection.make_cursor(cursor)
+
+
+def one_of(column, values, using=DEFAULT_DB_ALIAS):
+    """``(sql, params)`` for "``column`` is one of ``values``": one array
+    parameter on PostgreSQL (the statement reads the same for any number of
+    values, so it stays prepared), a placeholder apiece elsewhere."""
+    values = list(values)
+    if connections[using].vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values

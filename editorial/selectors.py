@@ -10,10 +10,10 @@ the rule.
 
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from . import fragments
+from .db import one_of, prepared_cursor
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 
@@ -68,46 +68,71 @@ def visible_evidence():
     )
 
 
+class Card(NamedTuple):
+    """A recommendation as a list's card shows it (``templatetags.site``)."""
+
+    pk: int
+    title: str
+    slug: str
+    summary: str
+    status: str
+    status_date: object
+    status_date_precision: str
+    topic_tags: list
+    actor_tags: list
+
+
 def recommendation_list(queryset):
-    """Recommendations for a list: what a card shows (the status date is
-    kept on the row, ``Recommendation.refresh_status``). Their topics and
-    actors come from :func:`attach_tags`, once paginated."""
-    return queryset.only(*RECOMMENDATION_CARD_FIELDS)
+    """Recommendations for a list: the columns a card shows (the status date
+    is kept on the row, ``Recommendation.refresh_status``), as tuples rather
+    than model instances; :func:`cards` adds their topics and actors, once
+    paginated."""
+    return queryset.values_list("pk", *RECOMMENDATION_CARD_FIELDS)
 
 
-def _tags_sql(count):
-    """Topics and actors of ``count`` recommendations, in one statement.
-    Written out: the ORM's UNION cost more than the query itself."""
-    parts = []
+def _tags(ids):
+    """``{(recommendation id, "topic" or "actor"): [Tag, ...]}`` by name, for
+    ``ids``, in one statement (written out: the ORM's UNION cost more than
+    the query itself; prepared on PostgreSQL)."""
+    if not ids:
+        return {}
+    parts, params = [], []
     for kind, field in (
         ("topic", Recommendation.topics.field),
         ("actor", Recommendation.actors.field),
     ):
         link = field.remote_field.through._meta.db_table
         vocabulary = field.related_model._meta.db_table
-        column = f"{kind}_id"
-        placeholders = ", ".join(["%s"] * count)
+        condition, values = one_of("l.recommendation_id", ids)
         parts.append(
             f"SELECT l.recommendation_id, '{kind}', v.name, v.slug FROM {link} l"
-            f" INNER JOIN {vocabulary} v ON v.id = l.{column}"
-            f" WHERE l.recommendation_id IN ({placeholders})"
+            f" INNER JOIN {vocabulary} v ON v.id = l.{kind}_id WHERE {condition}"
         )
-    return " UNION ALL ".join(parts)
+        params += values
+    with prepared_cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = sorted(cursor.fetchall())
+    tags = {}
+    for recommendation_id, kind, name, slug in rows:
+        tags.setdefault((recommendation_id, kind), []).append(Tag(slug, name))
+    return tags
+
+
+def cards(rows):
+    """:class:`Card` for each row of :func:`recommendation_list`, with its
+    topics and actors: one query for the whole page."""
+    rows = list(rows)
+    tags = _tags([row[0] for row in rows])
+    return [
+        Card(*row, tags.get((row[0], "topic"), []), tags.get((row[0], "actor"), [])) for row in rows
+    ]
 
 
 def attach_tags(recommendations):
     """Give each recommendation ``topic_tags`` and ``actor_tags``: lists of
-    :class:`Tag` by name. One query for the whole page, and no model
-    instances. Returns the recommendations as a list."""
+    :class:`Tag` by name, in one query. Returns the recommendations as a list."""
     recommendations = list(recommendations)
-    ids = [item.pk for item in recommendations]
-    tags = {}
-    if ids:
-        with connection.cursor() as cursor:
-            cursor.execute(_tags_sql(len(ids)), ids + ids)
-            rows = sorted(cursor.fetchall())
-        for recommendation_id, kind, name, slug in rows:
-            tags.setdefault((recommendation_id, kind), []).append(Tag(slug, name))
+    tags = _tags([item.pk for item in recommendations])
     for item in recommendations:
         item.topic_tags = tags.get((item.pk, "topic"), [])
         item.actor_tags = tags.get((item.pk, "actor"), [])

@@ -155,7 +155,7 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The page's rows, read once, with their topics and actors.
-        rows = selectors.attach_tags(context["object_list"])
+        rows = selectors.cards(context["object_list"])
         context["object_list"] = context["recommendation_list"] = rows
         if context.get("page_obj"):
             context["page_obj"].object_list = rows
