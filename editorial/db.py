@@ -21,6 +21,7 @@ On SQLite it is simply Django's cursor.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 def prepared_cursor(using=DEFAULT_DB_ALIAS):
@@ -36,8 +37,19 @@ def prepared_cursor(using=DEFAULT_DB_ALIAS):
         connection.validate_thread_sharing()
         cursor = ServerBindingCursor(connection.connection)
         if connection.queries_logged:
-            return connection.make_debug_cursor(cursor)
+            return _DebugCursor(cursor, connection)
         return connection.make_cursor(cursor)
+
+
+class _DebugCursor(CursorWrapper):
+    """Logs its queries as Django's debug cursor does (``connection.queries``,
+    ``CaptureQueriesContext``), with the parameters put in on the client: a
+    server-bound statement has no text of its own to log once prepared."""
+
+    def execute(self, sql, params=None):
+        shown = self.db.ops.compose_sql(sql, params)
+        with CursorDebugWrapper.debug_sql(self, shown):
+            return super().execute(sql, params)
 
 
 def one_of(column, values, using=DEFAULT_DB_ALIAS):

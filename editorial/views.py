@@ -165,24 +165,28 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
 class RecommendationDetail(PublishedMixin, DetailView):
     model = Recommendation
 
-    def get_queryset(self):
-        return selectors.recommendation_detail(super().get_queryset())
+    def get_object(self, queryset=None):
+        self.page = selectors.recommendation_page(self.get_queryset(), self.kwargs["slug"])
+        if self.page is None:
+            raise Http404("No published recommendation has this address.")
+        return self.page.recommendation
 
     def get_context_data(self, **kwargs):
-        evidence = list(self.object.evidence.all())
+        page = self.page
         groups = [
             {
                 "role": role,
                 "label": label,
-                "items": [item for item in evidence if item.role == role],
+                "items": [item for item in page.evidence if item.role == role],
             }
             for role, label in Evidence.Role.choices
         ]
-        changes = selectors.status_timeline(self.object)
-        selectors.attach_tags([self.object])
+        changes = page.status_changes
         return super().get_context_data(
+            documents=page.documents,
+            policies=page.policies,
             evidence_groups=[group for group in groups if group["items"]],
-            evidence_count=len(evidence),
+            evidence_count=len(page.evidence),
             status_changes=changes,
             latest_change=changes[-1] if changes else None,
             **kwargs,

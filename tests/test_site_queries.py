@@ -196,7 +196,12 @@ def pages(corpus):
             None,
         ),
         "recommendation list, searched": ("/recommendations/?q=Japan", (3, 7), None),
-        "recommendation detail": ("/recommendations/hub/", 6, 'class="quote__link"'),
+        # On PostgreSQL the id, then everything else in one statement (selectors).
+        "recommendation detail": (
+            "/recommendations/hub/",
+            2 if connection.vendor == "postgresql" else 6,
+            'class="quote__link"',
+        ),
         "document list": ("/documents/", 2, None),
         "document detail": ("/documents/hub-paper/", 3, '<mark class="claim" id='),
         "document citation": ("/documents/hub-paper/cite/bibtex/", 1, None),

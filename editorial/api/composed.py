@@ -20,6 +20,7 @@ builders against each other on PostgreSQL.
 
 from ..models import Claim, Document, Policy, Recommendation
 from ..publishing import State
+from ..sqljson import array, link, obj, partial_date, timestamp
 
 # How a link to an item is made: name -> (kind, route or model, key attribute).
 LINKS = {
@@ -34,37 +35,6 @@ LINKS = {
 }
 
 
-def timestamp(column):
-    """``column`` (a timestamptz) as DRF's DateTimeField writes it."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000'"
-        f" THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
-    )
-
-
-def partial_date(date, precision):
-    """A date known to a year, month or day, as an ISO string at that precision."""
-    return (
-        f"CASE {precision} WHEN 'year' THEN to_char({date}, 'YYYY')"
-        f" WHEN 'month' THEN to_char({date}, 'YYYY-MM') ELSE to_char({date}, 'YYYY-MM-DD') END"
-    )
-
-
-def link(name, key):
-    return f"(%({name}_0)s::text || {key} || %({name}_1)s::text)"
-
-
-def obj(*pairs):
-    """``json_build_object`` of ``(key, SQL expression)`` pairs, in order."""
-    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
-
-
-def array(item, source, order):
-    """A JSON array of ``item`` over ``source`` (FROM … WHERE …), never null."""
-    return f"COALESCE((SELECT json_agg({item} ORDER BY {order}) {source}), '[]'::json)"
-
-
 def ref(alias, kind):
     """A compact reference (slug, title, API and site URLs) to row ``alias``."""
     return obj(
@@ -75,7 +45,7 @@ def ref(alias, kind):
     )
 
 
-PUBLISHED = "%(published)s::text"
+PUBLISHED = "%(published)s::text"  # the parameter every statement is given
 
 
 class Statement:

@@ -1,0 +1,35 @@
+"""Pieces of SQL that make JSON in PostgreSQL, for the statements that
+compose a page's data in the database (``api/composed.py``, ``selectors``):
+objects with their keys in order, arrays that are never null, dates and
+timestamps written as the Python side writes them, and links."""
+
+
+def timestamp(column):
+    """``column`` (a timestamptz) as DRF's DateTimeField writes it."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000'"
+        f" THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
+    )
+
+
+def partial_date(date, precision):
+    """A date known to a year, month or day, as an ISO string at that precision."""
+    return (
+        f"CASE {precision} WHEN 'year' THEN to_char({date}, 'YYYY')"
+        f" WHEN 'month' THEN to_char({date}, 'YYYY-MM') ELSE to_char({date}, 'YYYY-MM-DD') END"
+    )
+
+
+def link(name, key):
+    return f"(%({name}_0)s::text || {key} || %({name}_1)s::text)"
+
+
+def obj(*pairs):
+    """``json_build_object`` of ``(key, SQL expression)`` pairs, in order."""
+    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
+
+
+def array(item, source, order):
+    """A JSON array of ``item`` over ``source`` (FROM … WHERE …), never null."""
+    return f"COALESCE((SELECT json_agg({item} ORDER BY {order}) {source}), '[]'::json)"
