@@ -448,22 +448,36 @@ def document_list(queryset):
     )
 
 
-def document_detail(queryset, published_claims, published_recommendations):
-    """A document with its visible claims (in text order, for highlighting)
-    and the published recommendations it makes."""
-    return queryset.prefetch_related(
-        Prefetch(
-            "claims",
-            queryset=published_claims.filter(anchor_problem="")
-            .only("document_id", "start_offset", "end_offset", "anchor_problem", "summary")
-            .order_by("start_offset", "pk"),
-            to_attr="visible_claims",
-        ),
-        Prefetch(
-            "recommendations",
-            queryset=published_recommendations.only(*RECOMMENDATION_CARD_FIELDS).order_by("title"),
-        ),
+class ClaimMark(NamedTuple):
+    """A claim as the document page highlights and lists it."""
+
+    pk: int
+    start_offset: int
+    end_offset: int
+    anchor_problem: str
+    summary: str
+
+
+def document_claims(published_claims, document):
+    """The visible, anchored claims of ``document`` in text order (for
+    highlighting), as :class:`ClaimMark` tuples: a long paper has dozens, and
+    model instances cost more than the page's queries."""
+    rows = (
+        published_claims.filter(document=document, anchor_problem="")
+        .order_by("start_offset", "pk")
+        .values_list(*ClaimMark._fields)
     )
+    return [ClaimMark(*row) for row in rows]
+
+
+def document_recommendations(published_recommendations, document):
+    """The published recommendations ``document`` makes, as cards (no tags)."""
+    rows = (
+        published_recommendations.filter(documents=document)
+        .order_by("title", "pk")
+        .values_list("pk", *RECOMMENDATION_CARD_FIELDS)
+    )
+    return [Card(*row, [], []) for row in rows]
 
 
 def claim_list(queryset):

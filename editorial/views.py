@@ -235,20 +235,16 @@ class DocumentList(PublishedMixin, ListView):
 class DocumentDetail(PublishedMixin, DetailView):
     model = Document
 
-    def get_queryset(self):
-        return selectors.document_detail(
-            super().get_queryset(),
-            self.published(Claim),
-            self.published(Recommendation),
-        )
-
     def get_context_data(self, **kwargs):
         document = self.object
         url = self.request.build_absolute_uri(document.get_absolute_url())
+        claims = selectors.document_claims(self.published(Claim), document)
         return super().get_context_data(
-            paragraphs=passages.highlighted_paragraphs(document.body, document.visible_claims),
-            claims=document.visible_claims,
-            recommendations=document.recommendations.all(),
+            paragraphs=passages.highlighted_paragraphs(document.body, claims),
+            claims=claims,
+            recommendations=selectors.document_recommendations(
+                self.published(Recommendation), document
+            ),
             citation_tags=citations.highwire_tags(document, absolute_url=url),
             citation_formats=[
                 {

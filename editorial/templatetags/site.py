@@ -142,7 +142,8 @@ def claim_index(claims):
         summary = e(claim.summary)
         items.append(
             f'<li><a href="#claim-{claim.pk}">{summary}</a> <a class="claim-index__more"'
-            f' href="{e(claim.get_absolute_url())}">Details<span class="visually-hidden">'
+            f' href="{e(url_for("editorial:claim-detail", pk=claim.pk))}">Details'
+            '<span class="visually-hidden">'
             f" of claim: {summary}</span></a></li>\n"
         )
     return mark_safe("".join(items))
