@@ -39,3 +39,14 @@ def url_for(name, **kwargs):
         if around is not None:
             return f"{around[0]}{value}{around[1]}"
     return reverse(name, kwargs=kwargs)
+
+
+def url_parts(name, argument):
+    """``(before, after)`` such that ``url_for(name, argument=value)`` is
+    ``before + value + after`` for any plain value (letters, digits, ``-``,
+    ``_``): for a page that links many items of one kind."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    around = _around(name, argument, get_script_prefix(), urlconf)
+    if around is None:
+        raise ValueError(f"{name} cannot be split at its argument {argument!r}.")
+    return around

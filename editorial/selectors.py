@@ -458,6 +458,40 @@ class ClaimMark(NamedTuple):
     summary: str
 
 
+# The document page's claims and recommendations on PostgreSQL, in one
+# prepared statement (the document itself comes from the ORM, .published()).
+DOCUMENT_PAGE = (
+    "SELECT json_build_array("
+    "COALESCE((SELECT json_agg(json_build_array(c.id, c.start_offset, c.end_offset,"
+    " c.anchor_problem, c.summary) ORDER BY c.start_offset, c.id) FROM editorial_claim c"
+    " WHERE c.document_id = %(id)s AND c.state = %(published)s::text AND c.anchor_problem = ''),"
+    " '[]'::json),"
+    " COALESCE((SELECT json_agg(json_build_array(r.id, r.title, r.slug, r.summary, r.status,"
+    " r.status_date, r.status_date_precision) ORDER BY r.title, r.id)"
+    " FROM editorial_recommendation_documents t"
+    " INNER JOIN editorial_recommendation r ON r.id = t.recommendation_id"
+    " WHERE t.document_id = %(id)s AND r.state = %(published)s::text), '[]'::json))::text"
+)
+
+
+def document_page(published_claims, published_recommendations, document):
+    """``(claims, recommendations)`` of the (published) ``document``'s page:
+    :func:`document_claims` and :func:`document_recommendations`, in one
+    statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return (
+            document_claims(published_claims, document),
+            document_recommendations(published_recommendations, document),
+        )
+    with prepared_cursor() as cursor:
+        cursor.execute(DOCUMENT_PAGE, {"id": document.pk, "published": State.PUBLISHED})
+        claims, recommendations = orjson.loads(cursor.fetchone()[0])
+    return (
+        [ClaimMark(*row) for row in claims],
+        [Card(*row[:5], _date(row[5]), row[6], [], []) for row in recommendations],
+    )
+
+
 def document_claims(published_claims, document):
     """The visible, anchored claims of ``document`` in text order (for
     highlighting), as :class:`ClaimMark` tuples: a long paper has dozens, and

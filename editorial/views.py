@@ -238,13 +238,13 @@ class DocumentDetail(PublishedMixin, DetailView):
     def get_context_data(self, **kwargs):
         document = self.object
         url = self.request.build_absolute_uri(document.get_absolute_url())
-        claims = selectors.document_claims(self.published(Claim), document)
+        claims, recommendations = selectors.document_page(
+            self.published(Claim), self.published(Recommendation), document
+        )
         return super().get_context_data(
             paragraphs=passages.highlighted_paragraphs(document.body, claims),
             claims=claims,
-            recommendations=selectors.document_recommendations(
-                self.published(Recommendation), document
-            ),
+            recommendations=recommendations,
             citation_tags=citations.highwire_tags(document, absolute_url=url),
             citation_formats=[
                 {

@@ -203,7 +203,12 @@ def pages(corpus):
             'class="quote__link"',
         ),
         "document list": ("/documents/", 2, None),
-        "document detail": ("/documents/hub-paper/", 3, '<mark class="claim" id='),
+        # On PostgreSQL its claims and recommendations in one statement.
+        "document detail": (
+            "/documents/hub-paper/",
+            2 if connection.vendor == "postgresql" else 3,
+            '<mark class="claim" id=',
+        ),
         "document citation": ("/documents/hub-paper/cite/bibtex/", 1, None),
         "claim list": ("/claims/", (3, 6), None),
         "claim list, filtered": (

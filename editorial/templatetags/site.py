@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from editorial.dates import display_at_precision, iso_at_precision
-from editorial.links import url_for
+from editorial.links import url_for, url_parts
 from editorial.models import Status
 
 register = template.Library()
@@ -137,13 +137,13 @@ def claim_index(claims):
     """The document page's index of its claims: a link to each highlighted
     passage and one to the claim's page (a simple tag: a long document has
     dozens of claims)."""
+    before, after = (e(part) for part in url_parts("editorial:claim-detail", "pk"))
     items = []
     for claim in claims:
         summary = e(claim.summary)
         items.append(
             f'<li><a href="#claim-{claim.pk}">{summary}</a> <a class="claim-index__more"'
-            f' href="{e(url_for("editorial:claim-detail", pk=claim.pk))}">Details'
-            '<span class="visually-hidden">'
+            f' href="{before}{int(claim.pk)}{after}">Details<span class="visually-hidden">'
             f" of claim: {summary}</span></a></li>\n"
         )
     return mark_safe("".join(items))
