@@ -163,7 +163,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # JIT compilation pays off for long analytical queries, not for a web
     # page's short ones: it once added 0.8 s to a 15 ms search. Off.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # A broad search ranks the first matches a scan yields; with synchronized
+    # scans a sequential scan starts wherever a concurrent one is, and the
+    # same search could rank other rows from one request to the next. Off.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c synchronize_seqscans=off"
+    )
     # The hand-written statements of the hottest pages are prepared once per
     # connection (editorial.db); off for a transaction-mode pooler (PgBouncer
     # before 1.21), which cannot keep a connection's prepared statements.

@@ -15,10 +15,13 @@ On SQLite the fallback matches every word (case-insensitively) in any of the
 searchable fields, in the list's usual order.
 """
 
+import datetime
+import functools
 import re
 from functools import reduce
 from operator import and_, or_
 
+import orjson
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -31,6 +34,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Claim, Document, Policy, Recommendation
+from .publishing import State
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -171,18 +175,23 @@ def add_snippets(objects, q, *, max_words=35):
 HEADLINE_WINDOW = 3000
 
 
-def _headlines(model, field, pks, q, max_words):
-    """``{pk: headline}`` of ``field`` for the rows ``pks``, in one query."""
-    options = (
+def _headline_options(max_words):
+    return (
         f"StartSel={_START}, StopSel={_STOP}, MaxWords={max_words}, "
         f"MinWords={max(5, max_words // 3)}, MaxFragments=2, "
         'FragmentDelimiter=" \u2026 "'
     )
+
+
+def _headline_sql(model, rows):
+    """``SELECT id, headline`` for the rows of ``model`` whose ids ``rows``
+    (SQL) gives, with the parameters ``config``, ``options``, ``window`` and
+    ``q``."""
     table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    column = connection.ops.quote_name(model._meta.get_field(SNIPPET_FIELD[model]).column)
     pk = connection.ops.quote_name(model._meta.pk.column)
     text = f"COALESCE(item.{column}, '')"
-    sql = (
+    return (
         # The window's headline if the window holds a match (or is the whole
         # text); else the whole text's.
         f"SELECT item.{pk}, CASE WHEN head.found OR length({text}) <= %(window)s THEN head.h"
@@ -194,16 +203,23 @@ def _headlines(model, field, pks, q, max_words):
         # The window ends at a word's end: a cut word could look like a match.
         f" FROM (SELECT CASE WHEN length({text}) > %(window)s"
         f" THEN regexp_replace(left({text}, %(window)s + 1), '\\S*$', '') ELSE {text} END AS w)"
-        " AS win OFFSET 0) AS head"
-        f" WHERE item.{pk} = ANY(%(pks)s)"
+        f" AS win OFFSET 0) AS head WHERE item.{pk} IN ({rows})"
     )
-    params = {
+
+
+def _headline_params(q, max_words):
+    return {
         "config": CONFIG,
-        "options": options,
+        "options": _headline_options(max_words),
         "window": HEADLINE_WINDOW,
         "q": q,
-        "pks": list(pks),
     }
+
+
+def _headlines(model, field, pks, q, max_words):
+    """``{pk: headline}`` of ``field`` for the rows ``pks``, in one query."""
+    sql = _headline_sql(model, "SELECT unnest(%(pks)s::bigint[])")
+    params = {**_headline_params(q, max_words), "pks": list(pks)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return dict(cursor.fetchall())
@@ -227,3 +243,99 @@ def _fallback_snippet(text, words, max_words):
     prefix = "\u2026 " if start else ""
     suffix = " \u2026" if len(text[start:].split(" ")) > max_words else ""
     return _marked(prefix + excerpt + suffix)
+
+
+# --- The search page's overview in one statement (PostgreSQL) ---------------
+#
+# The best few of each kind with their totals and snippets: what
+# ``SearchView`` otherwise asks of the ORM in eight queries (a ranked one and
+# a snippet one per kind), whose building and compiling cost as much as
+# their running. The same candidates (``filter_search``: published rows
+# only, the first CANDIDATES matches), the same rank and order, the same
+# snippets (``_headline_sql``). Not prepared: the plan must see the query.
+
+_OVERVIEW = {
+    # kind: (model, candidates FROM ... WHERE, the columns shown)
+    "recommendations": (
+        Recommendation,
+        "editorial_recommendation x WHERE x.state = %(published)s",
+        ("id", "title", "slug", "status"),
+    ),
+    "documents": (
+        Document,
+        "editorial_document x WHERE x.state = %(published)s",
+        ("id", "title", "slug", "authors", "published_on", "published_precision"),
+    ),
+    "claims": (
+        Claim,
+        "editorial_claim x INNER JOIN editorial_document d ON d.id = x.document_id"
+        " WHERE x.state = %(published)s AND d.state = %(published)s",
+        ("id", "summary", "document_id"),
+    ),
+    "policies": (
+        Policy,
+        "editorial_policy x WHERE x.state = %(published)s",
+        ("id", "title", "slug", "instrument"),
+    ),
+}
+_QUERY = "websearch_to_tsquery(%(config)s::regconfig, %(q)s)"
+
+
+def _overview_sql():
+    ctes, sections = [], []
+    for kind, (model, source, columns) in _OVERVIEW.items():
+        ctes.append(
+            f"{kind}_found AS MATERIALIZED (SELECT x.id, x.search_vector FROM {source}"
+            f" AND x.search_vector @@ {_QUERY} LIMIT {candidates_for(model)})"
+        )
+        ctes.append(
+            f"{kind}_top AS MATERIALIZED (SELECT id, ts_rank_cd(search_vector, {_QUERY}) AS rank"
+            f" FROM {kind}_found ORDER BY rank DESC, id LIMIT %(per_kind)s)"
+        )
+        shown = ", ".join(f"'{column}', x.{column}" for column in columns)
+        if model is Claim:
+            shown += ", 'document_title', d.title"
+            joins = (
+                "INNER JOIN editorial_claim x ON x.id = t.id"
+                " INNER JOIN editorial_document d ON d.id = x.document_id"
+            )
+        else:
+            joins = f"INNER JOIN {model._meta.db_table} x ON x.id = t.id"
+        headlines = _headline_sql(model, f"SELECT id FROM {kind}_top")
+        sections.append(
+            f"'{kind}', json_build_object('total', (SELECT count(*) FROM {kind}_found), 'rows',"
+            f" COALESCE((SELECT json_agg(json_build_object({shown}, 'snippet', h.headline)"
+            f" ORDER BY t.rank DESC, t.id) FROM {kind}_top t {joins}"
+            f" LEFT OUTER JOIN ({headlines}) AS h(id, headline) ON h.id = t.id), '[]'::json))"
+        )
+    return f"WITH {', '.join(ctes)} SELECT json_build_object({', '.join(sections)})::text"
+
+
+@functools.cache
+def _overview_statement(vendor):
+    return _overview_sql()
+
+
+def overview(q, *, per_kind, max_words=35):
+    """``{kind: (total, [unsaved model instances with .snippet])}``, best
+    first, for the search page without ``kind`` (PostgreSQL only)."""
+    params = {**_headline_params(clean_query(q), max_words)}
+    params.update(published=State.PUBLISHED, per_kind=per_kind)
+    with connection.cursor() as cursor:
+        cursor.execute(_overview_statement(connection.vendor), params)
+        data = orjson.loads(cursor.fetchone()[0])
+    result = {}
+    for kind, (model, _source, _columns) in _OVERVIEW.items():
+        objects = []
+        for row in data[kind]["rows"]:
+            snippet = _marked(row.pop("snippet") or "")
+            if model is Claim:
+                document = Document(id=row.pop("document_id"), title=row.pop("document_title"))
+                row["document"] = document
+            if row.get("published_on"):
+                row["published_on"] = datetime.date.fromisoformat(row["published_on"])
+            item = model(**row)
+            item.snippet = snippet
+            objects.append(item)
+        result[kind] = (data[kind]["total"], objects)
+    return result

@@ -24,6 +24,7 @@ from .search import (
     filter_search,
     is_capped,
     is_postgres,
+    overview,
 )
 
 
@@ -344,6 +345,19 @@ class SearchView(PublishedMixin, TemplateView):
         return self.render_to_response(self._all_kinds(q, **kwargs))
 
     def _all_kinds(self, q, **kwargs):
+        if is_postgres():
+            found = overview(q, per_kind=self.per_kind)
+            sections = [
+                {
+                    "key": key,
+                    "label": label,
+                    "results": found[key][1],
+                    "total": found[key][0],
+                    "capped": is_capped(model, found[key][0]),
+                }
+                for key, (model, label) in self.KINDS.items()
+            ]
+            return self._overview_context(q, sections, **kwargs)
         sections = []
         for key, (model, label) in self.KINDS.items():
             # The total rides along on each row (a window over the whole
@@ -362,6 +376,9 @@ class SearchView(PublishedMixin, TemplateView):
                     "capped": is_capped(model, total),
                 }
             )
+        return self._overview_context(q, sections, **kwargs)
+
+    def _overview_context(self, q, sections, **kwargs):
         return self.get_context_data(
             q=q,
             sections=sections,

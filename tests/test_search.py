@@ -127,3 +127,50 @@ def test_a_broad_query_ranks_a_bounded_number_of_matches(monkeypatch):
     assert len(ranked) == 2
     assert all("Aegis" in claim.quote for claim in ranked)
     assert ranked[0].rank >= ranked[1].rank
+
+
+@postgres_only
+@pytest.mark.parametrize("q", ["Japan", "missile defense", '"space agency" -korea', "nothing"])
+def test_the_search_pages_overview_is_what_the_orm_ranks(q, settings):
+    """On PostgreSQL the search page's overview is one statement
+    (``search.overview``): the same totals, the same best rows in the same
+    order, and the same snippets as ranking each kind with the ORM."""
+    from editorial.models import Policy, Recommendation
+    from editorial.search import CANDIDATES, overview
+
+    from .api_data import bulk_world, world
+    from .factories import PolicyFactory, RecommendationFactory
+
+    world()
+    bulk_world(30)
+    Document.objects.filter(slug="draft-paper").update(body="Japan missile defense")
+    # Matches of every kind, ranked apart by how often and where they match.
+    for i in range(8):
+        words = " ".join(["Japan missile defense"] * (i % 3 + 1))
+        RecommendationFactory(title=f"Plan {i}", summary=f"{words} in the space agency plan")
+        PolicyFactory(title=f"Law {i} on Japan" if i % 2 else f"Law {i}", summary=words)
+        ClaimFactory(
+            quote="a land-based missile defense system" if i % 2 else "GSOMIA",
+            summary=f"Claim {i}: " + " ".join(["Japan"] * (i % 4 + 1)),
+        )
+    RecommendationFactory(title="Hidden Japan", summary="missile defense", state="draft")
+    found = overview(q, per_kind=5)
+    models = {
+        "recommendations": Recommendation,
+        "documents": Document,
+        "claims": Claim,
+        "policies": Policy,
+    }
+    for kind, model in models.items():
+        ranked = filter_search(model.objects.published(), q)
+        expected = add_snippets(list(ranked[:5]), q)
+        total, rows = found[kind]
+        assert total == ranked.count() <= CANDIDATES
+        assert [row.pk for row in rows] == [row.pk for row in expected], kind
+        assert [row.snippet for row in rows] == [row.snippet for row in expected], kind
+        if kind == "claims":
+            assert [r.document.title for r in rows] == [r.document.title for r in expected]
+    if q in ("Japan", "missile defense"):
+        assert all(found[kind][0] for kind in ("recommendations", "documents", "claims"))
+    if q == "nothing":
+        assert not any(found[kind][0] for kind in models)
