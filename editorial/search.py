@@ -286,7 +286,7 @@ def _overview_sql():
     for kind, (model, source, columns) in _OVERVIEW.items():
         ctes.append(
             f"{kind}_found AS MATERIALIZED (SELECT x.id, x.search_vector FROM {source}"
-            f" AND x.search_vector @@ {_QUERY} LIMIT {candidates_for(model)})"
+            f" AND x.search_vector @@ {_QUERY} LIMIT %(cap_{kind})s)"
         )
         ctes.append(
             f"{kind}_top AS MATERIALIZED (SELECT id, ts_rank_cd(search_vector, {_QUERY}) AS rank"
@@ -321,6 +321,7 @@ def overview(q, *, per_kind, max_words=35):
     first, for the search page without ``kind`` (PostgreSQL only)."""
     params = {**_headline_params(clean_query(q), max_words)}
     params.update(published=State.PUBLISHED, per_kind=per_kind)
+    params.update({f"cap_{kind}": candidates_for(model) for kind, (model, *_) in _OVERVIEW.items()})
     with connection.cursor() as cursor:
         cursor.execute(_overview_statement(connection.vendor), params)
         data = orjson.loads(cursor.fetchone()[0])
