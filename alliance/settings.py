@@ -139,6 +139,13 @@ WSGI_APPLICATION = "alliance.wsgi.application"
 ASGI_APPLICATION = "alliance.asgi.application"
 
 TEMPLATES = [
+    # The public site (editorial.templating); the admin keeps Django's templates.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,  # editorial/jinja2/
+        "OPTIONS": {"environment": "editorial.templating.environment"},
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
