@@ -13,16 +13,28 @@ Jinja2 has none or one of another meaning (``pluralize``, ``truncatewords``,
 Autoescaping is on; Django's safe strings stay safe (they carry ``__html__``).
 """
 
+import functools
+
+from django.conf import settings
 from django.template.defaultfilters import linebreaks_filter, pluralize, truncatewords
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from jinja2 import ChainableUndefined, Environment
 
 from .templatetags import site
 
 
 def url(name, *args, **kwargs):
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    # Every page links the same few pages (the header and footer): each is
+    # reversed once per URL configuration and script prefix.
+    return _plain_url(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=128)
+def _plain_url(name, prefix, urlconf):
+    return reverse(name, urlconf=urlconf)
 
 
 def query_with(request, **changes):
