@@ -6,11 +6,9 @@ timestamps written as the Python side writes them, and links."""
 
 def timestamp(column):
     """``column`` (a timestamptz) as DRF's DateTimeField writes it."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000'"
-        f" THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
-    )
+    # Microseconds only when there are any, as Python's isoformat().
+    written = f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    return f"replace({written}, '.000000Z', 'Z')"
 
 
 def partial_date(date, precision):

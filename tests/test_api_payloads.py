@@ -206,5 +206,8 @@ def test_composed_items_are_the_python_builders_items(settings, data, collection
         built = builder.build(list(rows().values(*fields)), detail=detail)
         composed = builder.items(list(rows().values_list("pk", flat=True)), detail=detail)
         assert composed == built
+        # A page of ids the statement selects itself, as a list's page is.
+        page = builder.items(rows().values_list("pk", flat=True)[1:4], detail=detail)
+        assert page == built[1:4]
         assert any(item["created_at"] == "2024-05-06T07:08:09Z" for item in composed)
     assert builder.items([]) == []

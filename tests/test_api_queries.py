@@ -14,18 +14,20 @@ API = "/api/v1"
 # Every request reads the content stamp (its ETag) first. A list then counts
 # its rows (the count is cached under the stamp: see the second test), reads
 # the page, then one query per nested relation. A detail reads the object,
-# then one query per nested relation.
+# then one query per nested relation. On PostgreSQL claims and
+# recommendations are composed by one statement (api/composed.py) that reads
+# the page itself, nested relations included (a search reads its ids first).
+COMPOSED = connection.vendor == "postgresql"
 EXPECTED = {
     "documents/": 3,
     "documents/{document}/": 2,
-    "claims/": 4,  # + topics
+    "claims/": 3 if COMPOSED else 4,  # + topics
     "claims/{claim}/": 3,
     "policies/": 5,  # + actors, claims
     "policies/{policy}/": 4,
-    "recommendations/": 4,  # + documents, policies, topics and actors in one
-    # + those, status history (with policies), evidence; on PostgreSQL the
-    # item is composed in one statement with all of them (api/composed.py)
-    "recommendations/{recommendation}/": 3 if connection.vendor == "postgresql" else 5,
+    "recommendations/": 3 if COMPOSED else 4,  # + documents, policies, topics, actors in one
+    # + those, status history (with policies), evidence
+    "recommendations/{recommendation}/": 3 if COMPOSED else 5,
     "status-changes/": 3,  # policies come with the page
     "status-changes/{status_change}/": 2,
     "topics/": 3,
@@ -34,7 +36,7 @@ EXPECTED = {
     "actors/{actor}/": 2,
     # A slug filter checks its slug first (+1); search and dates add nothing.
     "recommendations/?topic={topic}&q=Recommendation&updated_since=2000-01-01": 5,
-    "claims/?document={document}&format=csv": 5,
+    "claims/?document={document}&format=csv": 4 if COMPOSED else 5,
     "documents/?page_size=100&ordering=-title": 2,  # the count of documents/ is kept
 }
 

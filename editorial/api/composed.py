@@ -49,23 +49,63 @@ PUBLISHED = "%(published)s::text"  # the parameter every statement is given
 
 
 class Statement:
-    """One statement giving the items for a list of ids, in that order."""
+    """One statement giving the items of a page, in the page's order: for a
+    list of ids (``sql``), or for the ids a page query selects, run inside
+    it (:meth:`for_page`), which saves the page's own round trip."""
+
+    IDS = "%(ids)s::bigint[]"
 
     def __init__(self, table, alias, item, joins=""):
         self.sql = (
             f"SELECT COALESCE(json_agg({item} ORDER BY page.n), '[]'::json)::text"
-            " FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS page(id, n)"
+            f" FROM unnest({self.IDS}) WITH ORDINALITY AS page(id, n)"
             f" INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
         )
         self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
 
-    def params(self, links, ids):
+    def params(self, links, ids=()):
         params = {"ids": list(ids), "published": State.PUBLISHED}
         for name in self.links:
             kind, target, key = LINKS[name]
             parts = links.api_parts(target, key) if kind == "api" else links.site_parts(target, key)
             params[f"{name}_0"], params[f"{name}_1"] = parts
         return params
+
+    def for_page(self, links, ids_sql, ids_params, offset, limit):
+        """``(sql, params)`` with the page's ids selected by ``ids_sql`` (one
+        column, ordered; positional parameters), ``limit`` rows from
+        ``offset``. The page's position is a parameter too, so the statement
+        reads the same for every page of a list and stays prepared."""
+        named, page_params = _named(ids_sql, ids_params, prefix="page_")
+        page = f"ARRAY({named} LIMIT %(page_limit)s OFFSET %(page_offset)s)"
+        params = self.params(links)
+        params.update(page_params, page_limit=limit, page_offset=offset)
+        del params["ids"]
+        return self.sql.replace(self.IDS, page), params
+
+
+def _named(sql, params, *, prefix):
+    """``sql``'s positional ``%s`` placeholders as named ones (``%%`` is a
+    literal percent sign and stays), with the parameters by those names."""
+    parts, named, values = sql.split("%"), [], {}
+    out = [parts[0]]
+    index = 1
+    while index < len(parts):
+        part = parts[index]
+        if part == "" and index + 1 < len(parts):  # "%%": a literal percent sign
+            out.append("%%" + parts[index + 1])
+            index += 2
+            continue
+        if not part.startswith("s"):
+            raise ValueError(f"Unexpected placeholder in {sql!r}.")
+        name = f"{prefix}{len(named)}"
+        named.append(name)
+        out.append(f"%({name})s" + part[1:])
+        index += 1
+    if len(named) != len(params):
+        raise ValueError("The query's placeholders and parameters do not match.")
+    values = dict(zip(named, params, strict=True))
+    return "".join(out), values
 
 
 def _recommendation_fields():

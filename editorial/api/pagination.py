@@ -64,7 +64,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 f"Page {self.number} does not exist: the last page is {paginator.num_pages}."
             )
         self.page = paginator.page(self.number)
-        return list(self.page)
+        # The page's rows, not yet read: a statement that composes the items
+        # may read them itself (api/payloads.py).
+        return self.page.object_list
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

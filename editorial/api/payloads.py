@@ -19,7 +19,9 @@ import datetime
 from collections import defaultdict
 
 import orjson
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models import QuerySet
 
 from ..dates import iso_at_precision
 from ..db import prepared_cursor
@@ -167,12 +169,32 @@ class Builder:
             return self.build(rows)
         return orjson.Fragment(self._composed(statement, rows))
 
-    def _composed(self, statement, ids):
-        ids = list(ids)
-        if not ids:
-            return "[]"
+    def _composed(self, statement, rows):
+        """The items' JSON for ``rows``: a list of ids, or a page of a query
+        of ids (a sliced ``values_list("pk")``), which the statement then
+        runs itself."""
+        sql = None
+        if isinstance(rows, QuerySet):
+            query = rows.query.chain()
+            offset, limit = query.low_mark, query.high_mark - query.low_mark
+            query.clear_limits()
+            if limit <= 0:
+                return "[]"
+            compiler = query.get_compiler(rows.db)
+            try:
+                page_sql, page_params = compiler.as_sql()
+            except EmptyResultSet:  # a filter that matches nothing, known before asking
+                return "[]"
+            # One column, the id: a DISTINCT page also selects what it is ordered by.
+            if compiler.col_count == 1 and not query.distinct and not query.combinator:
+                sql, params = statement.for_page(self.links, page_sql, page_params, offset, limit)
+        if sql is None:
+            ids = list(rows)
+            if not ids:
+                return "[]"
+            sql, params = statement.sql, statement.params(self.links, ids)
         with prepared_cursor(self.model.objects.db) as cursor:
-            cursor.execute(statement.sql, statement.params(self.links, ids))
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def build(self, rows, *, detail=False):

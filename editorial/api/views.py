@@ -193,6 +193,10 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         rows = self.paginator.paginate_queryset(
             builder.values(queryset), request, self, count=count
         )
+        if "q" in request.query_params:
+            # A search's ids first, on their own: its plan must see the query,
+            # and a statement that embeds it is prepared, its plan generic.
+            rows = list(rows)
         if request.accepted_renderer.format == "json":
             results = builder.page(rows)
         else:
