@@ -4,8 +4,10 @@ On PostgreSQL with production settings under gunicorn: loads the scale corpus
 if it is missing, then for each target measures the query count (in-process,
 once) and, with wrk at a fixed concurrency over loopback, the median and p95
 latency and requests per second; the same for a trivial Django view on the
-same server in the same run (the floor), and every figure as a ratio to it.
-A second, shorter round checks that worker memory stays flat.
+same server in the same run (the floor), measured right before and after each
+target, and every figure as a ratio to it; each target is measured in several
+rounds and the medians reported. Worker memory is read after the first round
+and after the last, to check that it stays flat.
 
 Writes bench/results.json and bench/results.md, and puts the table into the
 README between its bench markers. Exits non-zero if a request failed.
@@ -30,7 +32,9 @@ DATABASE_URL = os.environ.get(
 )
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+FLOOR_SECONDS = int(os.environ.get("BENCH_FLOOR_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SIZES = {"documents": 2000, "claims": 100_000, "recommendations": 10_000}
 
 ENV = {
@@ -65,7 +69,6 @@ TARGETS = {
     **{f"{name} (cached)": (None, 0.8) for name in CACHED},
 }
 MAX_QUERIES = 10
-FLOOR_EVERY = 4  # targets between two measurements of the floor
 
 
 def log(message):
@@ -262,26 +265,49 @@ def measure_one(name, path, headers, seconds):
     return figures
 
 
-def measure(items, seconds, floors):
-    """Each target once; the floor again every FLOOR_EVERY targets (added to
-    ``floors``), so the ratios rest on the floor of the whole run, not on one
-    sample of a machine whose speed drifts."""
-    results = {}
+def measure(items, rounds):
+    """Every target ``rounds`` times, each time between two measurements of
+    the floor; the target's ratio in a round is to the mean of those two.
+
+    This machine's speed drifts by up to 2x within minutes (other tenants of
+    the host), and a target and the floor measured minutes apart would tell
+    that drift, not the code: the floor is measured right before and after
+    each target instead, and every figure reported is the median of the
+    rounds. Returns ``({name: [figures per round]}, [floor samples])``."""
     floor = next(item for item in items if item[0] == "floor")
-    for index, (name, path, headers) in enumerate(items):
-        if name == "floor":
-            continue
-        if index % FLOOR_EVERY == 1:
-            floors.append(measure_one("floor", *floor[1:], seconds))
-        results[name] = measure_one(name, path, headers, seconds)
-    floors.append(measure_one("floor", *floor[1:], seconds))
-    return results
+    results, floors = {}, []
+    for number in range(1, rounds + 1):
+        log(f"round {number} of {rounds}")
+        before = measure_one("floor", *floor[1:], FLOOR_SECONDS)
+        floors.append(before)
+        for name, path, headers in items:
+            if name == "floor":
+                continue
+            figures = measure_one(name, path, headers, SECONDS)
+            after = measure_one("floor", *floor[1:], FLOOR_SECONDS)
+            floors.append(after)
+            figures["floor_rps"] = (before["rps"] + after["rps"]) / 2
+            figures["ratio"] = figures["rps"] / figures["floor_rps"]
+            results.setdefault(name, []).append(figures)
+            before = after
+    return results, floors
 
 
-def median_floor(floors):
-    """The floor sample of median throughput (its latencies come with it)."""
-    ranked = sorted(floors, key=lambda figures: figures["rps"])
-    return ranked[len(ranked) // 2]
+def _median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def summarise(rounds):
+    """One row of figures from a target's rounds: the median of each."""
+    summary = {"path": rounds[0]["path"], "rounds": len(rounds)}
+    for key in ("rps", "p50_ms", "p95_ms", "ratio", "floor_rps"):
+        summary[key] = _median([figures[key] for figures in rounds])
+    summary["requests"] = sum(figures["requests"] for figures in rounds)
+    summary["errors"] = sum(figures["errors"] for figures in rounds)
+    summary["ratios"] = [round(figures["ratio"], 3) for figures in rounds]
+    return summary
 
 
 def machine():
@@ -302,17 +328,18 @@ def machine():
         "postgresql": pg,
         "concurrency": CONCURRENCY,
         "seconds_per_target": SECONDS,
+        "floor_seconds": FLOOR_SECONDS,
+        "rounds": ROUNDS,
         "corpus": SIZES,
     }
 
 
 def verdicts(results, counts):
-    floor = results["floor"]["rps"]
     rows = []
     failures = []
     for name, figures in results.items():
         cold, queries, status = counts[name]
-        ratio = figures["rps"] / floor
+        ratio = figures["ratio"]
         p95_limit, ratio_limit = TARGETS.get(name, (None, None))
         misses = []
         if p95_limit is not None and figures["p95_ms"] > p95_limit:
@@ -341,17 +368,22 @@ def verdicts(results, counts):
 
 
 def markdown(rows, info, memory):
+    floor = info["floor_samples_rps"]
+    rounds = info["rounds"]
     lines = [
         f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
         f"PostgreSQL {info['postgresql']}, Python {info['python']}; gunicorn "
-        f"(gunicorn.conf.py), wrk at {info['concurrency']} connections, "
-        f"{info['seconds_per_target']} s per target; corpus "
+        f"(gunicorn.conf.py), wrk at {info['concurrency']} connections; corpus "
         f"{info['corpus']['documents']:,} documents, {info['corpus']['claims']:,} claims, "
-        f"{info['corpus']['recommendations']:,} recommendations. The floor was measured "
-        f"{len(info['floor_samples_rps'])} times through the run "
-        f"({', '.join(map(str, info['floor_samples_rps']))} req/s); ratios are to the median.",
+        f"{info['corpus']['recommendations']:,} recommendations. Each target was measured "
+        f"{rounds} times for {info['seconds_per_target']} s, each time between two "
+        f"{info['floor_seconds']} s measurements of the floor; a ratio is to the mean of "
+        "those two, and every figure is the median of the rounds (the floor: "
+        f"{len(floor)} samples, {min(floor):,} to {max(floor):,} req/s, median "
+        f"{sorted(floor)[len(floor) // 2]:,}).",
         "",
-        "| target | queries (cold) | p50 ms | p95 ms | req/s | ratio to floor | target | verdict |",
+        "| target | queries (cold) | p50 ms | p95 ms | req/s | ratio to floor (rounds) "
+        "| target | verdict |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for row in rows:
@@ -363,15 +395,18 @@ def markdown(rows, info, memory):
             )
             if g
         )
+        each = ", ".join(f"{ratio:.2f}" for ratio in row["ratios"])
         lines.append(
             f"| {row['target']} | {row['queries']} ({row['queries_cold']}) "
             f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
-            f"| {row['rps']:.0f} | {row['ratio']:.2f} | {goal or '—'} | {row['verdict']} |"
+            f"| {row['rps']:.0f} | {row['ratio']:.2f}{f' ({each})' if each else ''} "
+            f"| {goal or '—'} | {row['verdict']} |"
         )
+    last = f"after_round_{rounds}"
     lines += [
         "",
-        f"Worker memory (RSS, MB) after round 1: {memory['after_round_1']}; after round 2: "
-        f"{memory['after_round_2']} (growth {memory['growth_mb']:+.1f} MB).",
+        f"Worker memory (RSS, MB) after round 1: {memory['after_round_1']}; after round "
+        f"{rounds}: {memory[last]} (growth {memory['growth_mb']:+.1f} MB).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -406,40 +441,55 @@ def main():
         for name, (_, warm, status) in query_counts(cached_items).items():
             # Cold, a cached page is the uncached page.
             counts[f"{name} (cached)"] = (counts[name][0], warm, status)
-    floors = []
     server = start_server()
     try:
-        log(f"round 1, uncached: {SECONDS} s per target at {CONCURRENCY} connections")
-        measured = measure(items, SECONDS, floors)
-        rss_1 = worker_rss_mb(server)
-        log("round 2 (memory check)")
-        measure(items, max(2, SECONDS // 3), [])
-        rss_2 = worker_rss_mb(server)
+        log(f"uncached: {SECONDS} s per target at {CONCURRENCY} connections, {ROUNDS} rounds")
+        rss_start = None
+        measured, floors = {}, []
+        for number in range(ROUNDS):
+            rounds, samples = measure(items, 1)
+            for name, figures in rounds.items():
+                measured.setdefault(name, []).extend(figures)
+            floors += samples
+            if number == 0:
+                rss_start = worker_rss_mb(server)  # after a first full round
+        rss_end = worker_rss_mb(server)
     finally:
         stop(server)
     server = start_server(DJANGO_PAGE_CACHE_SECONDS="600")
     try:
         log("page cache on")
         cached = [item for item in items if item[0] in CACHED or item[0] == "floor"]
-        for name, figures in measure(cached, SECONDS, floors).items():
+        rounds, samples = measure(cached, ROUNDS)
+        for name, figures in rounds.items():
             measured[f"{name} (cached)"] = figures
+        floors += samples
     finally:
         stop(server)
-    floor = median_floor(floors)
-    log(
-        "floor: "
-        + ", ".join(f"{f['rps']:.0f}" for f in floors)
-        + f" req/s over the run; the median, {floor['rps']:.0f}, is the floor"
-    )
-    results = {"floor": floor, **measured}
+    results = {name: summarise(figures) for name, figures in measured.items()}
+    floor_rps = [f["rps"] for f in floors]
+    floor = {
+        "path": floors[0]["path"],
+        "rounds": len(floors),
+        "rps": _median(floor_rps),
+        "p50_ms": _median([f["p50_ms"] for f in floors]),
+        "p95_ms": _median([f["p95_ms"] for f in floors]),
+        "ratio": 1.0,
+        "floor_rps": _median(floor_rps),
+        "requests": sum(f["requests"] for f in floors),
+        "errors": sum(f["errors"] for f in floors),
+        "ratios": [],
+    }
+    log(f"floor: {min(floor_rps):.0f} to {max(floor_rps):.0f} req/s over the run")
+    results = {"floor": floor, **results}
     memory = {
-        "after_round_1": [round(x, 1) for x in rss_1],
-        "after_round_2": [round(x, 1) for x in rss_2],
-        "growth_mb": round(sum(rss_2) / len(rss_2) - sum(rss_1) / len(rss_1), 1),
+        "after_round_1": [round(x, 1) for x in rss_start],
+        f"after_round_{ROUNDS}": [round(x, 1) for x in rss_end],
+        "growth_mb": round(sum(rss_end) / len(rss_end) - sum(rss_start) / len(rss_start), 1),
     }
     rows, failures = verdicts(results, counts)
     info = machine()
-    info["floor_samples_rps"] = [round(f["rps"]) for f in floors]
+    info["floor_samples_rps"] = [round(rps) for rps in floor_rps]
     (ROOT / "bench" / "results.json").write_text(
         json.dumps({"machine": info, "results": rows, "memory": memory}, indent=2) + "\n",
         encoding="utf-8",
