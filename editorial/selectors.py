@@ -19,7 +19,7 @@ from . import fragments
 from .db import one_of, prepared_cursor
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
-from .sqljson import array, obj
+from .sqljson import PUBLISHED, array, obj
 
 # The full text is large; lists and related rows never need it.
 DOCUMENT_LIST_FIELDS = ("body", "notes")
@@ -197,7 +197,6 @@ def recommendation_detail(queryset):
 # to run), published-only exactly as recommendation_detail's prefetches, in
 # their orders. Rows come back as unsaved model instances, so the template
 # and the ORM path share everything else.
-_PUBLISHED = "%(published)s::text"
 _DOCUMENT = obj(
     ("id", "d.id"),
     ("title", "d.title"),
@@ -226,7 +225,7 @@ RECOMMENDATION_PAGE = (
                 _DOCUMENT,
                 "FROM editorial_recommendation_documents t"
                 " INNER JOIN editorial_document d ON d.id = t.document_id"
-                f" WHERE t.recommendation_id = r.id AND d.state = {_PUBLISHED}",
+                f" WHERE t.recommendation_id = r.id AND d.state = {PUBLISHED}",
                 "d.published_on DESC, d.title, d.id",
             ),
         ),
@@ -243,7 +242,7 @@ RECOMMENDATION_PAGE = (
                 ),
                 "FROM editorial_recommendation_policies t"
                 " INNER JOIN editorial_policy x ON x.id = t.policy_id"
-                f" WHERE t.recommendation_id = r.id AND x.state = {_PUBLISHED}",
+                f" WHERE t.recommendation_id = r.id AND x.state = {PUBLISHED}",
                 "x.adopted_on DESC, x.title, x.id",
             ),
         ),
@@ -260,7 +259,7 @@ RECOMMENDATION_PAGE = (
                     ("source_url", "s.source_url"),
                     (
                         "policy",
-                        f"CASE WHEN x.state = {_PUBLISHED} THEN"
+                        f"CASE WHEN x.state = {PUBLISHED} THEN"
                         f" {obj(('id', 'x.id'), ('title', 'x.title'), ('slug', 'x.slug'))} END",
                     ),
                 ),
@@ -281,8 +280,8 @@ RECOMMENDATION_PAGE = (
                 ),
                 "FROM editorial_evidence e INNER JOIN editorial_claim c ON c.id = e.claim_id"
                 " INNER JOIN editorial_document d ON d.id = c.document_id"
-                f" WHERE e.recommendation_id = r.id AND c.state = {_PUBLISHED}"
-                f" AND d.state = {_PUBLISHED}",
+                f" WHERE e.recommendation_id = r.id AND c.state = {PUBLISHED}"
+                f" AND d.state = {PUBLISHED}",
                 "e.position, e.id",
             ),
         ),
@@ -328,7 +327,7 @@ def recommendation_page(published_recommendations, slug):
         return None
     pk = found[0]
     with prepared_cursor() as cursor:
-        cursor.execute(RECOMMENDATION_PAGE, {"id": pk, "published": State.PUBLISHED})
+        cursor.execute(RECOMMENDATION_PAGE, {"id": pk})
         data = orjson.loads(cursor.fetchone()[0])
     recommendation = Recommendation(
         **_fields(data, "id", "title", "slug", "summary", "status", "status_date_precision"),
@@ -464,13 +463,13 @@ DOCUMENT_PAGE = (
     "SELECT json_build_array("
     "COALESCE((SELECT json_agg(json_build_array(c.id, c.start_offset, c.end_offset,"
     " c.anchor_problem, c.summary) ORDER BY c.start_offset, c.id) FROM editorial_claim c"
-    " WHERE c.document_id = %(id)s AND c.state = %(published)s::text AND c.anchor_problem = ''),"
+    f" WHERE c.document_id = %(id)s AND c.state = {PUBLISHED} AND c.anchor_problem = ''),"
     " '[]'::json),"
     " COALESCE((SELECT json_agg(json_build_array(r.id, r.title, r.slug, r.summary, r.status,"
     " r.status_date, r.status_date_precision) ORDER BY r.title, r.id)"
     " FROM editorial_recommendation_documents t"
     " INNER JOIN editorial_recommendation r ON r.id = t.recommendation_id"
-    " WHERE t.document_id = %(id)s AND r.state = %(published)s::text), '[]'::json))::text"
+    f" WHERE t.document_id = %(id)s AND r.state = {PUBLISHED}), '[]'::json))::text"
 )
 
 
@@ -484,7 +483,7 @@ def document_page(published_claims, published_recommendations, document):
             document_recommendations(published_recommendations, document),
         )
     with prepared_cursor() as cursor:
-        cursor.execute(DOCUMENT_PAGE, {"id": document.pk, "published": State.PUBLISHED})
+        cursor.execute(DOCUMENT_PAGE, {"id": document.pk})
         claims, recommendations = orjson.loads(cursor.fetchone()[0])
     return (
         [ClaimMark(*row) for row in claims],

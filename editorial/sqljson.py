@@ -3,6 +3,14 @@ compose a page's data in the database (``api/composed.py``, ``selectors``):
 objects with their keys in order, arrays that are never null, dates and
 timestamps written as the Python side writes them, and links."""
 
+from .publishing import State
+
+# The published state, written into the statements rather than passed as a
+# parameter: a prepared statement's generic plan then knows it as it knows a
+# literal (a partial index on published rows is usable only so).
+assert State.PUBLISHED.isidentifier()
+PUBLISHED = f"'{State.PUBLISHED}'"
+
 
 def timestamp(column):
     """``column`` (a timestamptz) as DRF's DateTimeField writes it."""

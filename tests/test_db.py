@@ -67,3 +67,34 @@ def test_prepared_statements_can_be_turned_off(value, threshold):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(threshold)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite not")
+def test_the_hot_pages_statements_are_planned_once_not_per_request(client, settings):
+    """A prepared statement saves the planning only if PostgreSQL settles on
+    a generic plan (it compares one with the first five custom plans); a
+    statement whose generic plan looks worse is planned anew every time."""
+    from .api_data import bulk_world
+
+    settings.API_ANON_RATE = "10000/min"
+    rows = bulk_world(30)
+    paths = [
+        "/api/v1/recommendations/",
+        "/api/v1/recommendations/?page=2&page_size=10",
+        f"/api/v1/recommendations/{rows.recommendation.slug}/",
+        "/api/v1/claims/",
+        f"/api/v1/claims/{rows.claim.pk}/",
+        "/recommendations/",
+        f"/recommendations/{rows.recommendation.slug}/",
+        f"/documents/{rows.document.slug}/",
+    ]
+    for _ in range(8):
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+    assert len(statements) >= len(paths) - 1
+    for statement, generic, custom in statements:
+        assert generic > 0 and custom <= 5, (statement[:200], generic, custom)

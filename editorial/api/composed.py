@@ -18,9 +18,10 @@ checks every endpoint against the serializers on both databases, and the two
 builders against each other on PostgreSQL.
 """
 
+from django.db import connections
+
 from ..models import Claim, Document, Policy, Recommendation
-from ..publishing import State
-from ..sqljson import array, link, obj, partial_date, timestamp
+from ..sqljson import PUBLISHED, array, link, obj, partial_date, timestamp
 
 # How a link to an item is made: name -> (kind, route or model, key attribute).
 LINKS = {
@@ -45,9 +46,6 @@ def ref(alias, kind):
     )
 
 
-PUBLISHED = "%(published)s::text"  # the parameter every statement is given
-
-
 class Statement:
     """One statement giving the items of a page, in the page's order: for a
     list of ids (``sql``), or for the ids a page query selects, run inside
@@ -62,50 +60,34 @@ class Statement:
             f" INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
         )
         self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
+        # One item (a detail): its id a plain parameter, which a generic plan
+        # handles as well as a custom one (an array's length it cannot know).
+        self.one_sql = self.sql.replace(
+            f"unnest({self.IDS}) WITH ORDINALITY AS page(id, n)",
+            "(SELECT %(id)s::bigint AS id, 1 AS n) AS page",
+        )
 
     def params(self, links, ids=()):
-        params = {"ids": list(ids), "published": State.PUBLISHED}
+        params = {"ids": list(ids)}
         for name in self.links:
             kind, target, key = LINKS[name]
             parts = links.api_parts(target, key) if kind == "api" else links.site_parts(target, key)
             params[f"{name}_0"], params[f"{name}_1"] = parts
         return params
 
-    def for_page(self, links, ids_sql, ids_params, offset, limit):
+    def for_page(self, links, ids_sql, ids_params, offset, limit, using="default"):
         """``(sql, params)`` with the page's ids selected by ``ids_sql`` (one
         column, ordered; positional parameters), ``limit`` rows from
-        ``offset``. The page's position is a parameter too, so the statement
-        reads the same for every page of a list and stays prepared."""
-        named, page_params = _named(ids_sql, ids_params, prefix="page_")
-        page = f"ARRAY({named} LIMIT %(page_limit)s OFFSET %(page_offset)s)"
+        ``offset``."""
+        # The page query's values are written in (quoted by psycopg, as
+        # Django's own queries are): a generic plan of the prepared statement
+        # then plans them as the literals they are, and the same page of the
+        # same list is the same statement.
+        literal = connections[using].ops.compose_sql(ids_sql, ids_params).replace("%", "%%")
+        page = f"ARRAY({literal} LIMIT {int(limit)} OFFSET {int(offset)})"
         params = self.params(links)
-        params.update(page_params, page_limit=limit, page_offset=offset)
         del params["ids"]
         return self.sql.replace(self.IDS, page), params
-
-
-def _named(sql, params, *, prefix):
-    """``sql``'s positional ``%s`` placeholders as named ones (``%%`` is a
-    literal percent sign and stays), with the parameters by those names."""
-    parts, named, values = sql.split("%"), [], {}
-    out = [parts[0]]
-    index = 1
-    while index < len(parts):
-        part = parts[index]
-        if part == "" and index + 1 < len(parts):  # "%%": a literal percent sign
-            out.append("%%" + parts[index + 1])
-            index += 2
-            continue
-        if not part.startswith("s"):
-            raise ValueError(f"Unexpected placeholder in {sql!r}.")
-        name = f"{prefix}{len(named)}"
-        named.append(name)
-        out.append(f"%({name})s" + part[1:])
-        index += 1
-    if len(named) != len(params):
-        raise ValueError("The query's placeholders and parameters do not match.")
-    values = dict(zip(named, params, strict=True))
-    return "".join(out), values
 
 
 def _recommendation_fields():

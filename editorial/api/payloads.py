@@ -187,12 +187,16 @@ class Builder:
                 return "[]"
             # One column, the id: a DISTINCT page also selects what it is ordered by.
             if compiler.col_count == 1 and not query.distinct and not query.combinator:
-                sql, params = statement.for_page(self.links, page_sql, page_params, offset, limit)
+                sql, params = statement.for_page(
+                    self.links, page_sql, page_params, offset, limit, using=rows.db
+                )
         if sql is None:
             ids = list(rows)
             if not ids:
                 return "[]"
             sql, params = statement.sql, statement.params(self.links, ids)
+            if len(ids) == 1:
+                sql, params["id"] = statement.one_sql, ids[0]
         with prepared_cursor(self.model.objects.db) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
