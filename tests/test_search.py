@@ -114,6 +114,23 @@ def test_title_matches_rank_above_body_matches():
 
 
 @postgres_only
+def test_papers_are_found_by_their_whole_text_and_ranked_by_their_start():
+    from editorial import search
+
+    filler = "The alliance met again to discuss burden sharing. " * 120  # past the lead
+    assert len(filler) > search.RANK_LEAD
+    deep = DocumentFactory(title="Deep", body=filler + "Aegis Ashore radars. " * 10)
+    lead = DocumentFactory(title="Lead", body="Aegis Ashore radars, once. " + filler)
+    ranked = list(filter_search(Document.objects.all(), "aegis ashore"))
+    assert ranked == [lead, deep]
+    assert ranked[1].rank < ranked[0].rank
+    # The rank's vector is the database's to keep: it follows an edit.
+    deep.body = "Aegis Ashore radars. " * 10 + filler
+    deep.save()
+    assert list(filter_search(Document.objects.all(), "aegis ashore")) == [deep, lead]
+
+
+@postgres_only
 def test_a_broad_query_ranks_a_bounded_number_of_matches(monkeypatch):
     from editorial import search
 
