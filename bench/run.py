@@ -345,7 +345,7 @@ def verdicts(results, counts):
         if p95_limit is not None and figures["p95_ms"] > p95_limit:
             misses.append(f"p95 {figures['p95_ms']:.1f} > {p95_limit} ms")
         if ratio_limit is not None and ratio < ratio_limit:
-            misses.append(f"ratio {ratio:.2f} < {ratio_limit}")
+            misses.append(f"ratio {ratio:.3f} < {ratio_limit}")
         if name != "floor" and max(cold, queries) > MAX_QUERIES:
             misses.append(f"{max(cold, queries)} queries > {MAX_QUERIES}")
         if figures["errors"]:
