@@ -39,7 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Claim, Document, Policy, Recommendation
-from .publishing import State
+from .sqljson import PUBLISHED
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -282,23 +282,23 @@ _OVERVIEW = {
     # kind: (model, candidates FROM ... WHERE, the columns shown)
     "recommendations": (
         Recommendation,
-        "editorial_recommendation x WHERE x.state = %(published)s",
+        f"editorial_recommendation x WHERE x.state = {PUBLISHED}",
         ("id", "title", "slug", "status"),
     ),
     "documents": (
         Document,
-        "editorial_document x WHERE x.state = %(published)s",
+        f"editorial_document x WHERE x.state = {PUBLISHED}",
         ("id", "title", "slug", "authors", "published_on", "published_precision"),
     ),
     "claims": (
         Claim,
         "editorial_claim x INNER JOIN editorial_document d ON d.id = x.document_id"
-        " WHERE x.state = %(published)s AND d.state = %(published)s",
+        f" WHERE x.state = {PUBLISHED} AND d.state = {PUBLISHED}",
         ("id", "summary", "document_id"),
     ),
     "policies": (
         Policy,
-        "editorial_policy x WHERE x.state = %(published)s",
+        f"editorial_policy x WHERE x.state = {PUBLISHED}",
         ("id", "title", "slug", "instrument"),
     ),
 }
@@ -344,7 +344,7 @@ def overview(q, *, per_kind, max_words=35):
     """``{kind: (total, [unsaved model instances with .snippet])}``, best
     first, for the search page without ``kind`` (PostgreSQL only)."""
     params = {**_headline_params(clean_query(q), max_words)}
-    params.update(published=State.PUBLISHED, per_kind=per_kind)
+    params.update(per_kind=per_kind)
     params.update({f"cap_{kind}": candidates_for(model) for kind, (model, *_) in _OVERVIEW.items()})
     with connection.cursor() as cursor:
         cursor.execute(_overview_statement(connection.vendor), params)
