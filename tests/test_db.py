@@ -75,16 +75,22 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
     """A prepared statement saves the planning only if PostgreSQL settles on
     a generic plan (it compares one with the first five custom plans); a
     statement whose generic plan looks worse is planned anew every time."""
+    from editorial.models import Claim, Recommendation
+
     from .api_data import bulk_world
 
     settings.API_ANON_RATE = "10000/min"
     rows = bulk_world(30)
+    other_recommendation = Recommendation.objects.published().exclude(pk=rows.recommendation.pk)
+    other_claim = Claim.objects.published().exclude(pk=rows.claim.pk)
     paths = [
         "/api/v1/recommendations/",
         "/api/v1/recommendations/?page=2&page_size=10",
         f"/api/v1/recommendations/{rows.recommendation.slug}/",
+        f"/api/v1/recommendations/{other_recommendation.first().slug}/",
         "/api/v1/claims/",
         f"/api/v1/claims/{rows.claim.pk}/",
+        f"/api/v1/claims/{other_claim.first().pk}/",
         "/recommendations/",
         f"/recommendations/{rows.recommendation.slug}/",
         f"/documents/{rows.document.slug}/",
@@ -95,6 +101,9 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
         statements = cursor.fetchall()
-    assert len(statements) >= len(paths) - 1
+    assert len(statements) >= len(paths) - 3
+    # A detail looks its item up inside the statement, by a parameter: one
+    # statement for every recommendation (and one for every claim), not one each.
+    assert sum("lookup(id)" in statement for statement, _, _ in statements) == 2
     for statement, generic, custom in statements:
         assert generic > 0 and custom <= 5, (statement[:200], generic, custom)

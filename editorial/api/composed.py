@@ -18,6 +18,9 @@ checks every endpoint against the serializers on both databases, and the two
 builders against each other on PostgreSQL.
 """
 
+import itertools
+import re
+
 from django.db import connections
 
 from ..models import Claim, Document, Policy, Recommendation
@@ -62,10 +65,11 @@ class Statement:
         self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
         # One item (a detail): its id a plain parameter, which a generic plan
         # handles as well as a custom one (an array's length it cannot know).
-        self.one_sql = self.sql.replace(
-            f"unnest({self.IDS}) WITH ORDINALITY AS page(id, n)",
-            "(SELECT %(id)s::bigint AS id, 1 AS n) AS page",
-        )
+        self.one_sql = self._from("(SELECT %(id)s::bigint AS id, 1 AS n) AS page")
+
+    def _from(self, page):
+        """The statement with ``page`` (rows ``id``, ``n``) for the list of ids."""
+        return self.sql.replace(f"unnest({self.IDS}) WITH ORDINALITY AS page(id, n)", page)
 
     def params(self, links, ids=()):
         params = {"ids": list(ids)}
@@ -88,6 +92,23 @@ class Statement:
         params = self.params(links)
         del params["ids"]
         return self.sql.replace(self.IDS, page), params
+
+    def for_lookup(self, links, ids_sql, ids_params):
+        """``(sql, params)`` for the item that ``ids_sql`` (one column, at most
+        one row; positional parameters) selects: a detail in one statement,
+        lookup included. Unlike a page's, the lookup's values stay parameters,
+        so the statement reads the same whatever the key and stays prepared
+        (a key is unique: a generic plan finds it by its index)."""
+        numbers = itertools.count()
+
+        def named(match):
+            return match.group() if match.group() == "%%" else f"%(key_{next(numbers)})s"
+
+        lookup = re.sub(r"%%|%s", named, ids_sql)
+        params = self.params(links)
+        del params["ids"]
+        params.update((f"key_{number}", value) for number, value in enumerate(ids_params))
+        return self._from(f"(SELECT id, 1 AS n FROM ({lookup}) AS lookup(id)) AS page"), params
 
 
 def _recommendation_fields():

@@ -201,6 +201,25 @@ class Builder:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
+    def lookup(self, queryset):
+        """The detail item of the row ``queryset`` selects (a lookup by its
+        key), or None if there is none. Where a statement composes details,
+        the lookup runs inside it: one query, not two."""
+        statement = self.statement(detail=True)
+        if statement is None:
+            rows = list(self.values(queryset, detail=True)[:1])
+            return self.build(rows, detail=True)[0] if rows else None
+        ids = queryset.order_by().values_list("pk")[:1]
+        try:
+            ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
+        except EmptyResultSet:
+            return None
+        sql, params = statement.for_lookup(self.links, ids_sql, ids_params)
+        with prepared_cursor(ids.db) as cursor:
+            cursor.execute(sql, params)
+            items = orjson.loads(cursor.fetchone()[0])
+        return items[0] if items else None
+
     def build(self, rows, *, detail=False):
         """The items for ``.values()`` rows, made in Python."""
         raise NotImplementedError

@@ -208,28 +208,22 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return validator.apply(response)
 
-    def get_row(self, builder):
-        # No filter_queryset(): list filters do not apply to a lookup.
-        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        queryset = self.get_queryset().filter(**{self.lookup_field: key})
-        rows = list(builder.values(queryset, detail=True)[:1])
-        if not rows:
-            label = "id" if self.lookup_field == "pk" else self.lookup_field
-            noun = self.model._meta.verbose_name_plural
-            raise NotFound(f"No published {noun} have the {label} {key!r}.")
-        return rows[0]
-
     def retrieve(self, request, *args, **kwargs):
         validator = Validator.for_request(request)
         response = validator.early_response(request)
         if response is not None:
             return response
-        builder = self.builder_class(request)
-        row = self.get_row(builder)
+        # No filter_queryset(): list filters do not apply to a lookup.
+        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        queryset = self.get_queryset().filter(**{self.lookup_field: key})
+        item = self.builder_class(request).lookup(queryset)
+        if item is None:
+            label = "id" if self.lookup_field == "pk" else self.lookup_field
+            noun = self.model._meta.verbose_name_plural
+            raise NotFound(f"No published {noun} have the {label} {key!r}.")
         response = validator.conditional_response(request)
         if response is not None:
             return response
-        [item] = builder.items([row], detail=True)
         return validator.apply(Response(item))
 
     @property
