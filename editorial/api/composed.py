@@ -20,11 +20,12 @@ builders against each other on PostgreSQL.
 
 import itertools
 import re
+from dataclasses import dataclass
 
 from django.db import connections
 
 from ..models import Claim, Document, Policy, Recommendation
-from ..sqljson import PUBLISHED, array, link, obj, partial_date, timestamp
+from ..sqljson import PUBLISHED, link, obj, partial_date, timestamp
 
 # How a link to an item is made: name -> (kind, route or model, key attribute).
 LINKS = {
@@ -49,18 +50,58 @@ def ref(alias, kind):
     )
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """A field that is a JSON array of rows related to the item (never null):
+    ``item`` over ``tables`` (FROM … with its joins) where ``owner`` (a column
+    of them) is the item's id and ``where`` holds, in ``order``.
+
+    A statement makes each such array for its whole page at once (one
+    aggregate grouped by owner, joined back to the items), not once per item
+    in a correlated subquery: on the 100k-claim corpus a page of 25
+    recommendations and their four relations took 0.9 ms instead of 1.5
+    (bench/)."""
+
+    item: str
+    tables: str
+    owner: str
+    order: str
+    where: str = ""
+
+    def sql(self):
+        where = f" AND {self.where}" if self.where else ""
+        return (
+            f"SELECT {self.owner} AS id, json_agg({self.item} ORDER BY {self.order}) AS v"
+            f" {self.tables} WHERE {self.owner} IN (SELECT id FROM page){where} GROUP BY 1"
+        )
+
+
 class Statement:
     """One statement giving the items of a page, in the page's order: for a
     list of ids (``sql``), or for the ids a page query selects, run inside
-    it (:meth:`for_page`), which saves the page's own round trip."""
+    it (:meth:`for_page`), which saves the page's own round trip.
+
+    ``fields`` are ``(key, SQL expression or Grouped)`` pairs, the item's
+    keys in order; the expressions read the item's table as ``alias``."""
 
     IDS = "%(ids)s::bigint[]"
 
-    def __init__(self, table, alias, item, joins=""):
+    def __init__(self, table, alias, fields, joins=""):
+        page = f"SELECT id, n FROM unnest({self.IDS}) WITH ORDINALITY AS page(id, n)"
+        ctes = [f"page AS MATERIALIZED ({page})"]
+        pairs, grouped_joins = [], []
+        for key, value in fields:
+            if isinstance(value, Grouped):
+                name = f"nested_{len(ctes)}"
+                ctes.append(f"{name} AS ({value.sql()})")
+                grouped_joins.append(f" LEFT OUTER JOIN {name} ON {name}.id = page.id")
+                value = f"COALESCE({name}.v, '[]'::json)"
+            pairs.append((key, value))
         self.sql = (
-            f"SELECT COALESCE(json_agg({item} ORDER BY page.n), '[]'::json)::text"
-            f" FROM unnest({self.IDS}) WITH ORDINALITY AS page(id, n)"
-            f" INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
+            f"WITH {', '.join(ctes)}"
+            f" SELECT COALESCE(json_agg({obj(*pairs)} ORDER BY page.n), '[]'::json)::text"
+            f" FROM page INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
+            + "".join(grouped_joins)
         )
         self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
         # One item (a detail): its id a plain parameter, which a generic plan
@@ -121,41 +162,43 @@ def _recommendation_fields():
         ("status", "r.status"),
         (
             "documents",
-            array(
+            Grouped(
                 ref("d", "document"),
                 "FROM editorial_recommendation_documents t"
-                " INNER JOIN editorial_document d ON d.id = t.document_id"
-                f" WHERE t.recommendation_id = r.id AND d.state = {PUBLISHED}",
+                " INNER JOIN editorial_document d ON d.id = t.document_id",
+                "t.recommendation_id",
                 "d.published_on DESC, d.title, d.id",
+                where=f"d.state = {PUBLISHED}",
             ),
         ),
         (
             "policies",
-            array(
+            Grouped(
                 ref("x", "policy"),
                 "FROM editorial_recommendation_policies t"
-                " INNER JOIN editorial_policy x ON x.id = t.policy_id"
-                f" WHERE t.recommendation_id = r.id AND x.state = {PUBLISHED}",
+                " INNER JOIN editorial_policy x ON x.id = t.policy_id",
+                "t.recommendation_id",
                 "x.title, x.id",
+                where=f"x.state = {PUBLISHED}",
             ),
         ),
         (
             "topics",
-            array(
+            Grouped(
                 "x.slug",
                 "FROM editorial_recommendation_topics t"
-                " INNER JOIN editorial_topic x ON x.id = t.topic_id"
-                " WHERE t.recommendation_id = r.id",
+                " INNER JOIN editorial_topic x ON x.id = t.topic_id",
+                "t.recommendation_id",
                 "x.name, x.id",
             ),
         ),
         (
             "actors",
-            array(
+            Grouped(
                 "x.slug",
                 "FROM editorial_recommendation_actors t"
-                " INNER JOIN editorial_actor x ON x.id = t.actor_id"
-                " WHERE t.recommendation_id = r.id",
+                " INNER JOIN editorial_actor x ON x.id = t.actor_id",
+                "t.recommendation_id",
                 "x.name, x.id",
             ),
         ),
@@ -164,7 +207,7 @@ def _recommendation_fields():
     ]
 
 
-STATUS_HISTORY = array(
+STATUS_HISTORY = Grouped(
     obj(
         ("id", "s.id"),
         ("status", "s.status"),
@@ -175,12 +218,12 @@ STATUS_HISTORY = array(
         ("source_url", "s.source_url"),
         ("policy", f"CASE WHEN x.state = {PUBLISHED} THEN {ref('x', 'policy')} END"),
     ),
-    "FROM editorial_statuschange s LEFT OUTER JOIN editorial_policy x ON x.id = s.policy_id"
-    " WHERE s.recommendation_id = r.id",
+    "FROM editorial_statuschange s LEFT OUTER JOIN editorial_policy x ON x.id = s.policy_id",
+    "s.recommendation_id",
     "s.date, s.position, s.id",
 )
 
-EVIDENCE = array(
+EVIDENCE = Grouped(
     obj(
         ("role", "e.role"),
         ("note", "e.note"),
@@ -200,28 +243,29 @@ EVIDENCE = array(
         ),
     ),
     "FROM editorial_evidence e INNER JOIN editorial_claim c ON c.id = e.claim_id"
-    " INNER JOIN editorial_document d ON d.id = c.document_id"
-    f" WHERE e.recommendation_id = r.id AND c.state = {PUBLISHED} AND d.state = {PUBLISHED}",
+    " INNER JOIN editorial_document d ON d.id = c.document_id",
+    "e.recommendation_id",
     "e.position, e.id",
+    where=f"c.state = {PUBLISHED} AND d.state = {PUBLISHED}",
 )
 
-RECOMMENDATIONS = Statement("editorial_recommendation", "r", obj(*_recommendation_fields()))
+RECOMMENDATIONS = Statement("editorial_recommendation", "r", _recommendation_fields())
 RECOMMENDATION_DETAILS = Statement(
     "editorial_recommendation",
     "r",
-    obj(
+    [
         *_recommendation_fields()[:-2],
         ("status_history", STATUS_HISTORY),
         ("evidence", EVIDENCE),
         *_recommendation_fields()[-2:],
-    ),
+    ],
 )
 
 # A claim's document is published: the claims endpoint shows only those.
 CLAIMS = Statement(
     "editorial_claim",
     "c",
-    obj(
+    [
         ("id", "c.id"),
         ("url", link("claim_api", "c.id")),
         ("html_url", link("claim_site", "c.id")),
@@ -233,15 +277,15 @@ CLAIMS = Statement(
         ("end_offset", "c.end_offset"),
         (
             "topics",
-            array(
+            Grouped(
                 "x.slug",
-                "FROM editorial_claim_topics t INNER JOIN editorial_topic x ON x.id = t.topic_id"
-                " WHERE t.claim_id = c.id",
+                "FROM editorial_claim_topics t INNER JOIN editorial_topic x ON x.id = t.topic_id",
+                "t.claim_id",
                 "x.name, x.id",
             ),
         ),
         ("created_at", timestamp("c.created_at")),
         ("updated_at", timestamp("c.updated_at")),
-    ),
+    ],
     joins="INNER JOIN editorial_document d ON d.id = c.document_id",
 )
