@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
 from . import fragments
+from .filterset import FilterSet
 from .models import Claim, Document, Recommendation, Status
 from .search import MAX_QUERY_LENGTH, filter_search
 from .selectors import actor_options, topic_options
@@ -120,7 +121,7 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class SearchFilterSet(FilterSet):
     """Adds ``q``: full-text search ranked on PostgreSQL (``search.py``)."""
 
     q = django_filters.CharFilter(

@@ -21,6 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .. import search
+from ..filterset import FilterSet
 from ..models import (
     Actor,
     Claim,
@@ -154,7 +155,7 @@ def _published(model):
     return model.objects.published()
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(FilterSet):
     kind = _multiple(Document.Kind.choices, "kinds")
     published_after = django_filters.DateFilter(
         field_name="published_on",
@@ -175,7 +176,7 @@ class DocumentFilter(django_filters.FilterSet):
         fields = []
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     document = SlugFilter(queryset=_published(Document), noun="published document")
     topic = SlugFilter(field_name="topics", queryset=Topic.objects.all(), noun="topic")
     kind = _multiple(Claim.Kind.choices, "kinds")
@@ -190,7 +191,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = []
 
 
-class PolicyFilter(django_filters.FilterSet):
+class PolicyFilter(FilterSet):
     instrument = _multiple(Policy.Instrument.choices, "instruments")
     actor = SlugFilter(field_name="actors", queryset=Actor.objects.all(), noun="actor")
     adopted_after = django_filters.DateFilter(
@@ -215,7 +216,7 @@ def _child_changed(model):
     return condition
 
 
-class RecommendationFilter(django_filters.FilterSet):
+class RecommendationFilter(FilterSet):
     status = _multiple(Status.choices, "statuses")
     topic = SlugFilter(field_name="topics", queryset=Topic.objects.all(), noun="topic")
     actor = SlugFilter(field_name="actors", queryset=Actor.objects.all(), noun="actor")
@@ -234,7 +235,7 @@ class RecommendationFilter(django_filters.FilterSet):
         fields = []
 
 
-class StatusChangeFilter(django_filters.FilterSet):
+class StatusChangeFilter(FilterSet):
     status = _multiple(Status.choices, "statuses")
     recommendation = SlugFilter(
         queryset=_published(Recommendation), noun="published recommendation"
@@ -259,7 +260,7 @@ class StatusChangeFilter(django_filters.FilterSet):
         fields = []
 
 
-class VocabularyFilter(django_filters.FilterSet):
+class VocabularyFilter(FilterSet):
     updated_since = UpdatedSinceFilter()
     ordering = OrderingFilter(fields=["name", "slug", "updated_at"])
 

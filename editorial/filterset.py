@@ -1,0 +1,56 @@
+"""django-filter's FilterSet, without its copying.
+
+Every request makes a FilterSet, and django-filter's deep-copies all of the
+class's filters (their widgets and choices included), builds a form class
+for the instance, and the form deep-copies the fields the filters just made
+for it. On the filtered recommendations page that was about a tenth of the
+request (profiled on the 100k-claim corpus, bench/). This one gives each
+instance shallow copies of the filters (each with its own ``extra``, field
+and bound method), and its form the fields those copies make, once.
+
+The filters themselves are django-filter's, unchanged: a field is still made
+from the filter's ``extra`` for each instance (a widget given there is
+copied by the field, a queryset cloned), so nothing an instance does is seen
+by another.
+"""
+
+import copy
+
+import django_filters
+from django.http import QueryDict
+
+
+def _own_copy(filter_, parent, model):
+    own = copy.copy(filter_)
+    own.__dict__.pop("_field", None)  # made anew, for this instance
+    own.extra = dict(filter_.extra)  # a field may write into it (the request, a queryset)
+    if own.method is not None:
+        own.method = own.method  # binds a FilterMethod to the copy, not to the class's filter
+    own.model, own.parent = model, parent
+    return own
+
+
+class FilterSet(django_filters.FilterSet):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter's own __init__, but for the copies.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {
+            name: _own_copy(filter_, self, queryset.model)
+            for name, filter_ in self.base_filters.items()
+        }
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = self._meta.form(self.data if self.is_bound else None, prefix=self.form_prefix)
+            # The fields this instance's filters made (its own already), after
+            # any the form class declares, as django-filter's form class has them.
+            form.fields.update((name, filter_.field) for name, filter_ in self.filters.items())
+            self._form = form
+        return self._form
