@@ -20,6 +20,9 @@ prepare. The cursor is Django's wrapper around psycopg's, so query logging,
 On SQLite it is simply Django's cursor.
 """
 
+import itertools
+import re
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
@@ -60,3 +63,18 @@ def one_of(column, values, using=DEFAULT_DB_ALIAS):
     if connections[using].vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def named_parameters(sql, params, prefix):
+    """A compiled query (``%s`` placeholders, ``%%`` a percent sign) with its
+    placeholders named ``%(prefix_0)s``, ``%(prefix_1)s``, ..., and those
+    parameters as a dict: ``(sql, params)`` to embed in a statement whose own
+    parameters are named. Its values stay parameters, so the statement reads
+    the same whatever they are and stays prepared."""
+    numbers = itertools.count()
+
+    def named(match):
+        return match.group() if match.group() == "%%" else f"%({prefix}_{next(numbers)})s"
+
+    sql = re.sub(r"%%|%s", named, sql)
+    return sql, {f"{prefix}_{number}": value for number, value in enumerate(params)}

@@ -12,11 +12,12 @@ import datetime
 from typing import NamedTuple
 
 import orjson
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from . import fragments
-from .db import one_of, prepared_cursor
+from .db import named_parameters, one_of, prepared_cursor
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 from .sqljson import PUBLISHED, array, obj
@@ -294,8 +295,8 @@ RECOMMENDATION_PAGE = (
             array(obj(("slug", "x.slug"), ("name", "x.name")), _TAGS.format(kind="actor"), "1"),
         ),
     )
-    + "::text FROM editorial_recommendation r WHERE r.id = %(id)s"
-)
+    + "::text FROM editorial_recommendation r WHERE r.id = "
+)  # + (the lookup of its id)
 
 
 class RecommendationPage(NamedTuple):
@@ -308,8 +309,8 @@ class RecommendationPage(NamedTuple):
 
 def recommendation_page(published_recommendations, slug):
     """What the recommendation page shows, or None if ``slug`` names no
-    published recommendation. On PostgreSQL: one ORM query for the id (the
-    one gate, ``.published()``), one prepared statement for the rest."""
+    published recommendation. On PostgreSQL one prepared statement, which
+    looks the id up (the one gate, ``.published()``) and reads the rest."""
     if connection.vendor != "postgresql":
         recommendation = recommendation_detail(published_recommendations).filter(slug=slug).first()
         if recommendation is None:
@@ -322,13 +323,19 @@ def recommendation_page(published_recommendations, slug):
             status_timeline(recommendation),
             list(recommendation.evidence.all()),
         )
-    found = list(published_recommendations.filter(slug=slug).values_list("pk", flat=True)[:1])
-    if not found:
+    # The lookup inside the statement, its values parameters: one query, and
+    # one prepared statement for every slug.
+    ids = published_recommendations.filter(slug=slug).order_by().values_list("pk")[:1]
+    try:
+        lookup, params = named_parameters(*ids.query.get_compiler(ids.db).as_sql(), "key")
+    except EmptyResultSet:
         return None
-    pk = found[0]
     with prepared_cursor() as cursor:
-        cursor.execute(RECOMMENDATION_PAGE, {"id": pk})
-        data = orjson.loads(cursor.fetchone()[0])
+        cursor.execute(f"{RECOMMENDATION_PAGE}({lookup})", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    data = orjson.loads(row[0])
     recommendation = Recommendation(
         **_fields(data, "id", "title", "slug", "summary", "status", "status_date_precision"),
         status_date=_date(data["status_date"]),

@@ -93,6 +93,7 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
         f"/api/v1/claims/{other_claim.first().pk}/",
         "/recommendations/",
         f"/recommendations/{rows.recommendation.slug}/",
+        f"/recommendations/{other_recommendation.first().slug}/",
         f"/documents/{rows.document.slug}/",
     ]
     for _ in range(8):
@@ -101,9 +102,12 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
         statements = cursor.fetchall()
-    assert len(statements) >= len(paths) - 3
+    assert len(statements) >= len(paths) - 4
     # A detail looks its item up inside the statement, by a parameter: one
     # statement for every recommendation (and one for every claim), not one each.
     assert sum("lookup(id)" in statement for statement, _, _ in statements) == 2
+    page = "SELECT json_build_object('id', r.id"  # the site's recommendation page
+    site_pages = [statement for statement, _, _ in statements if statement.startswith(page)]
+    assert len(site_pages) == 1 and "%(key_" not in site_pages[0] and "$2" in site_pages[0]
     for statement, generic, custom in statements:
         assert generic > 0 and custom <= 5, (statement[:200], generic, custom)

@@ -196,10 +196,10 @@ def pages(corpus):
             None,
         ),
         "recommendation list, searched": ("/recommendations/?q=Japan", (3, 7), None),
-        # On PostgreSQL the id, then everything else in one statement (selectors).
+        # On PostgreSQL one statement looks the id up and reads the rest (selectors).
         "recommendation detail": (
             "/recommendations/hub/",
-            2 if connection.vendor == "postgresql" else 6,
+            1 if connection.vendor == "postgresql" else 6,
             'class="quote__link"',
         ),
         "document list": ("/documents/", 2, None),

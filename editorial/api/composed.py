@@ -18,12 +18,11 @@ checks every endpoint against the serializers on both databases, and the two
 builders against each other on PostgreSQL.
 """
 
-import itertools
-import re
 from dataclasses import dataclass
 
 from django.db import connections
 
+from ..db import named_parameters
 from ..models import Claim, Document, Policy, Recommendation
 from ..sqljson import PUBLISHED, link, obj, partial_date, timestamp
 
@@ -140,15 +139,10 @@ class Statement:
         lookup included. Unlike a page's, the lookup's values stay parameters,
         so the statement reads the same whatever the key and stays prepared
         (a key is unique: a generic plan finds it by its index)."""
-        numbers = itertools.count()
-
-        def named(match):
-            return match.group() if match.group() == "%%" else f"%(key_{next(numbers)})s"
-
-        lookup = re.sub(r"%%|%s", named, ids_sql)
+        lookup, keys = named_parameters(ids_sql, ids_params, "key")
         params = self.params(links)
         del params["ids"]
-        params.update((f"key_{number}", value) for number, value in enumerate(ids_params))
+        params.update(keys)
         return self._from(f"(SELECT id, 1 AS n FROM ({lookup}) AS lookup(id)) AS page"), params
 
 
