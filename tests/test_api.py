@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.utils import timezone
 
 from editorial.models import Claim, Document, Policy, Recommendation, StatusChange
@@ -432,3 +433,31 @@ def test_csv_is_also_chosen_by_the_accept_header(client, w):
 def test_updated_since_takes_any_utc_offset_even_past_postgresqls_limit(client, w):
     # Found by schemathesis: PostgreSQL refuses offsets past 15:59 that ISO allows.
     assert get(client, "claims/", updated_since="2000-01-01T00:00:00-19:56")["count"] == 1
+
+
+# --- Links ------------------------------------------------------------------
+
+
+def test_links_follow_each_requests_scheme_host_and_script_prefix(client, settings, w):
+    """Link templates are kept per origin and prefix: a request never gets
+    another's host (both ways of reaching the server are asked in turn)."""
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    slug = w.rec.slug
+    asked = [
+        ({"HTTP_HOST": "a.example"}, "/", "http://a.example/"),
+        ({"HTTP_HOST": "b.example", "secure": True}, "/", "https://b.example/"),
+        ({"HTTP_HOST": "a.example"}, "/tracker/", "http://a.example/tracker/"),
+        ({"HTTP_HOST": "a.example"}, "/", "http://a.example/"),
+    ]
+    for extra, prefix, root in asked:
+        with override_script_prefix(prefix):
+            detail = client.get(f"{API}/recommendations/{slug}/", **extra).json()
+            page = client.get(f"{API}/recommendations/", **extra).json()
+        assert detail["url"] == f"{root}api/v1/recommendations/{slug}/", extra
+        assert detail["html_url"] == f"{root}recommendations/{slug}/", extra
+        assert detail["documents"] and all(
+            d["url"].startswith(f"{root}api/v1/documents/") for d in detail["documents"]
+        ), extra
+        assert page["results"] and all(
+            item["url"].startswith(f"{root}api/v1/recommendations/") for item in page["results"]
+        ), extra

@@ -84,6 +84,7 @@ class Statement:
     keys in order; the expressions read the item's table as ``alias``."""
 
     IDS = "%(ids)s::bigint[]"
+    _PAGE = f"unnest({IDS}) WITH ORDINALITY AS page(id, n)"
 
     def __init__(self, table, alias, fields, joins=""):
         page = f"SELECT id, n FROM unnest({self.IDS}) WITH ORDINALITY AS page(id, n)"
@@ -96,12 +97,15 @@ class Statement:
                 grouped_joins.append(f" LEFT OUTER JOIN {name} ON {name}.id = page.id")
                 value = f"COALESCE({name}.v, '[]'::json)"
             pairs.append((key, value))
+        body = f" FROM page INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}" + "".join(
+            grouped_joins
+        )
         self.sql = (
             f"WITH {', '.join(ctes)}"
-            f" SELECT COALESCE(json_agg({obj(*pairs)} ORDER BY page.n), '[]'::json)::text"
-            f" FROM page INNER JOIN {table} {alias} ON {alias}.id = page.id {joins}"
-            + "".join(grouped_joins)
+            f" SELECT COALESCE(json_agg({obj(*pairs)} ORDER BY page.n), '[]'::json)::text{body}"
         )
+        # The item itself, not an array of it (no row if there is none).
+        self.single_sql = f"WITH {', '.join(ctes)} SELECT {obj(*pairs)}::text{body}"
         self.links = [name for name in LINKS if f"%({name}_0)s" in self.sql]
         # One item (a detail): its id a plain parameter, which a generic plan
         # handles as well as a custom one (an array's length it cannot know).
@@ -109,7 +113,7 @@ class Statement:
 
     def _from(self, page):
         """The statement with ``page`` (rows ``id``, ``n``) for the list of ids."""
-        return self.sql.replace(f"unnest({self.IDS}) WITH ORDINALITY AS page(id, n)", page)
+        return self.sql.replace(self._PAGE, page)
 
     def params(self, links, ids=()):
         params = {"ids": list(ids)}
@@ -136,14 +140,16 @@ class Statement:
     def for_lookup(self, links, ids_sql, ids_params):
         """``(sql, params)`` for the item that ``ids_sql`` (one column, at most
         one row; positional parameters) selects: a detail in one statement,
-        lookup included. Unlike a page's, the lookup's values stay parameters,
-        so the statement reads the same whatever the key and stays prepared
-        (a key is unique: a generic plan finds it by its index)."""
+        lookup included, which gives the item's JSON (no row if none). Unlike
+        a page's, the lookup's values stay parameters, so the statement reads
+        the same whatever the key and stays prepared (a key is unique: a
+        generic plan finds it by its index)."""
         lookup, keys = named_parameters(ids_sql, ids_params, "key")
         params = self.params(links)
         del params["ids"]
         params.update(keys)
-        return self._from(f"(SELECT id, 1 AS n FROM ({lookup}) AS lookup(id)) AS page"), params
+        page = f"(SELECT id, 1 AS n FROM ({lookup}) AS lookup(id)) AS page"
+        return self.single_sql.replace(self._PAGE, page), params
 
 
 def _recommendation_fields():

@@ -204,7 +204,8 @@ class Builder:
     def lookup(self, queryset):
         """The detail item of the row ``queryset`` selects (a lookup by its
         key), or None if there is none. Where a statement composes details,
-        the lookup runs inside it: one query, not two."""
+        the lookup runs inside it (one query, not two) and the item is its
+        JSON as it is (``orjson.Fragment``), for the JSON renderer."""
         statement = self.statement(detail=True)
         if statement is None:
             rows = list(self.values(queryset, detail=True)[:1])
@@ -217,8 +218,8 @@ class Builder:
         sql, params = statement.for_lookup(self.links, ids_sql, ids_params)
         with prepared_cursor(ids.db) as cursor:
             cursor.execute(sql, params)
-            items = orjson.loads(cursor.fetchone()[0])
-        return items[0] if items else None
+            row = cursor.fetchone()
+        return None if row is None else orjson.Fragment(row[0])
 
     def build(self, rows, *, detail=False):
         """The items for ``.values()`` rows, made in Python."""

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.encoding import iri_to_uri
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -43,21 +44,34 @@ def _site_path(model, attribute, prefix, urlconf):
     return model(**{attribute: PLACEHOLDER}).get_absolute_url()
 
 
+@lru_cache(maxsize=256)
+def _link_template(kind, target, attribute, origin, prefix, urlconf):
+    """``(before, after)`` of a link of ``kind`` ("api": a route's name;
+    "site": a model's page) at ``origin`` (scheme and host): the same for
+    every request with that origin, script prefix and URL configuration."""
+    if kind == "api":
+        path = url_for(target, **{attribute: PLACEHOLDER})
+    else:
+        path = _site_path(target, attribute, prefix, urlconf)
+    # What request.build_absolute_uri(path) gives for a path from the root.
+    return tuple(iri_to_uri(f"{origin}{path}").rsplit(PLACEHOLDER, 1))
+
+
 class Links:
     """Absolute URLs for one request, without a ``reverse()`` per row.
 
     Each kind of link is built once with a placeholder key (an API route by
     its name; a site page by the model's own ``get_absolute_url()``, so the
-    site's URLs can change freely); the URL of every row is then that
-    template with its key put in. Slugs and ids need no escaping: the URL
-    patterns accept only ``[-a-zA-Z0-9_]``.
+    site's URLs can change freely), and kept for the request's origin; the
+    URL of every row is then that template with its key put in. Slugs and
+    ids need no escaping: the URL patterns accept only ``[-a-zA-Z0-9_]``.
     """
 
     PLACEHOLDER = PLACEHOLDER
 
     def __init__(self, request):
         self.request = request
-        self._templates = {}
+        self._origin = None
 
     @classmethod
     def of(cls, request):
@@ -66,25 +80,19 @@ class Links:
             links = request._api_links = cls(request)
         return links
 
-    def _template(self, kind, path):
-        template = self._templates.get(kind)
-        if template is None:
-            template = tuple(self.request.build_absolute_uri(path()).rsplit(PLACEHOLDER, 1))
-            self._templates[kind] = template
-        return template
+    def _template(self, kind, target, attribute):
+        if self._origin is None:
+            self._origin = self.request.build_absolute_uri("/")[:-1]
+        urlconf = get_urlconf() or settings.ROOT_URLCONF
+        return _link_template(kind, target, attribute, self._origin, get_script_prefix(), urlconf)
 
     def api_parts(self, viewname, kwarg):
         """``(before, after)``: the API URL of any key is ``before + key + after``."""
-        return self._template(viewname, lambda: url_for(viewname, **{kwarg: PLACEHOLDER}))
+        return self._template("api", viewname, kwarg)
 
     def site_parts(self, model, attribute):
         """``(before, after)``: the site URL of any key is ``before + key + after``."""
-        template = self._templates.get(model)
-        if template is None:
-            urlconf = get_urlconf() or settings.ROOT_URLCONF
-            path = _site_path(model, attribute, get_script_prefix(), urlconf)
-            template = self._template(model, lambda: path)
-        return template
+        return self._template("site", model, attribute)
 
     def api(self, viewname, kwarg, key):
         before, after = self.api_parts(viewname, kwarg)
