@@ -6,8 +6,9 @@ a claim its document and topics. Built in Python from ``.values()`` rows
 (``payloads``), a page of them took a query per relation set and most of its
 time in Python putting dicts and URLs together. On PostgreSQL the builders
 hand the ids of the page to one statement instead, which gives back the
-items as a JSON array, nested relations included, in the page's order; a
-prepared statement (``editorial.db``), so it is planned once per connection.
+items as a JSON array, nested relations included, in the page's order (a
+detail's statement looks its item up itself); a prepared statement
+(``editorial.db``), so it is planned once per connection.
 
 The output is exactly the Python builders' (and the serializers'): the same
 keys in the same order, dates at their precision, timestamps as DRF writes
@@ -78,7 +79,8 @@ class Grouped:
 class Statement:
     """One statement giving the items of a page, in the page's order: for a
     list of ids (``sql``), or for the ids a page query selects, run inside
-    it (:meth:`for_page`), which saves the page's own round trip.
+    it (:meth:`for_page`), which saves the page's own round trip; or one
+    item, looked up inside it (:meth:`for_lookup`).
 
     ``fields`` are ``(key, SQL expression or Grouped)`` pairs, the item's
     keys in order; the expressions read the item's table as ``alias``."""
@@ -87,8 +89,7 @@ class Statement:
     _PAGE = f"unnest({IDS}) WITH ORDINALITY AS page(id, n)"
 
     def __init__(self, table, alias, fields, joins=""):
-        page = f"SELECT id, n FROM unnest({self.IDS}) WITH ORDINALITY AS page(id, n)"
-        ctes = [f"page AS MATERIALIZED ({page})"]
+        ctes = [f"page AS MATERIALIZED (SELECT id, n FROM {self._PAGE})"]
         pairs, grouped_joins = [], []
         for key, value in fields:
             if isinstance(value, Grouped):
