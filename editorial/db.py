@@ -23,6 +23,7 @@ On SQLite it is simply Django's cursor.
 import itertools
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
@@ -78,3 +79,16 @@ def named_parameters(sql, params, prefix):
 
     sql = re.sub(r"%%|%s", named, sql)
     return sql, {f"{prefix}_{number}": value for number, value in enumerate(params)}
+
+
+def lookup_sql(queryset, prefix="key"):
+    """``(sql, params)`` of the query for the id of the one row ``queryset``
+    selects (a lookup by a unique key), its values named parameters
+    (:func:`named_parameters`), to embed in a prepared statement; None if
+    the queryset is known to match nothing."""
+    ids = queryset.order_by().values_list("pk")[:1]
+    try:
+        sql, params = ids.query.get_compiler(ids.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return named_parameters(sql, params, prefix)

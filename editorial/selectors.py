@@ -12,12 +12,11 @@ import datetime
 from typing import NamedTuple
 
 import orjson
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from . import fragments
-from .db import named_parameters, one_of, prepared_cursor
+from .db import lookup_sql, one_of, prepared_cursor
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 from .sqljson import PUBLISHED, array, obj
@@ -325,11 +324,10 @@ def recommendation_page(published_recommendations, slug):
         )
     # The lookup inside the statement, its values parameters: one query, and
     # one prepared statement for every slug.
-    ids = published_recommendations.filter(slug=slug).order_by().values_list("pk")[:1]
-    try:
-        lookup, params = named_parameters(*ids.query.get_compiler(ids.db).as_sql(), "key")
-    except EmptyResultSet:
+    lookup = lookup_sql(published_recommendations.filter(slug=slug))
+    if lookup is None:
         return None
+    lookup, params = lookup
     with prepared_cursor() as cursor:
         cursor.execute(f"{RECOMMENDATION_PAGE}({lookup})", params)
         row = cursor.fetchone()

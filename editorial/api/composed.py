@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from ..db import named_parameters
 from ..models import Claim, Document, Policy, Recommendation
 from ..sqljson import PUBLISHED, link, obj, partial_date, timestamp
 
@@ -138,14 +137,14 @@ class Statement:
         del params["ids"]
         return self.sql.replace(self.IDS, page), params
 
-    def for_lookup(self, links, ids_sql, ids_params):
-        """``(sql, params)`` for the item that ``ids_sql`` (one column, at most
-        one row; positional parameters) selects: a detail in one statement,
-        lookup included, which gives the item's JSON (no row if none). Unlike
-        a page's, the lookup's values stay parameters, so the statement reads
-        the same whatever the key and stays prepared (a key is unique: a
-        generic plan finds it by its index)."""
-        lookup, keys = named_parameters(ids_sql, ids_params, "key")
+    def for_lookup(self, links, lookup, keys):
+        """``(sql, params)`` for the item that ``lookup`` (``db.lookup_sql``:
+        one column, at most one row, named parameters ``keys``) selects: a
+        detail in one statement, lookup included, which gives the item's JSON
+        (no row if none). Unlike a page's, the lookup's values stay
+        parameters, so the statement reads the same whatever the key and
+        stays prepared (a key is unique: a generic plan finds it by its
+        index)."""
         params = self.params(links)
         del params["ids"]
         params.update(keys)

@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from ..dates import iso_at_precision
-from ..db import prepared_cursor
+from ..db import lookup_sql, prepared_cursor
 from ..models import (
     Actor,
     Claim,
@@ -210,13 +210,11 @@ class Builder:
         if statement is None:
             rows = list(self.values(queryset, detail=True)[:1])
             return self.build(rows, detail=True)[0] if rows else None
-        ids = queryset.order_by().values_list("pk")[:1]
-        try:
-            ids_sql, ids_params = ids.query.get_compiler(ids.db).as_sql()
-        except EmptyResultSet:
+        lookup = lookup_sql(queryset)
+        if lookup is None:
             return None
-        sql, params = statement.for_lookup(self.links, ids_sql, ids_params)
-        with prepared_cursor(ids.db) as cursor:
+        sql, params = statement.for_lookup(self.links, *lookup)
+        with prepared_cursor(queryset.db) as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         return None if row is None else orjson.Fragment(row[0])
