@@ -14,6 +14,7 @@ from html import escape
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.utils.safestring import mark_safe
 
 from . import fragments
@@ -78,7 +79,9 @@ class SlugChoiceField(forms.ChoiceField):
         for pk, slug, _label in self.options():
             if slug == value:
                 return pk
-        found = self._lookup(value) if self._lookup else None
+        # Only a slug can name an item: anything else is not looked up (a NUL
+        # would fail the query on PostgreSQL).
+        found = self._lookup(value) if self._lookup and slug_re.match(value) else None
         if found is None:
             raise ValidationError(
                 self.error_messages["invalid_choice"],

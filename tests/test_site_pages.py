@@ -177,6 +177,15 @@ def test_an_unknown_filter_value_shows_the_form_error_with_status_400(client, se
     assert "Select a valid choice" in response.content.decode()
 
 
+@pytest.mark.parametrize("value", ["\x00", "hoff\x00-2016", "no such paper", "../admin", "é"])
+@pytest.mark.parametrize("path", ["/recommendations/", "/claims/"])
+def test_a_document_filter_that_is_no_slug_is_a_400_not_a_lookup(client, seeded_site, path, value):
+    # Such a value could name no document; on PostgreSQL a NUL would fail the lookup.
+    response = client.get(path, {"document": value})
+    assert response.status_code == 400, value
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_bad_page_numbers_are_404_not_500(client, seeded_site):
     for url in ("/recommendations/?page=abc", "/recommendations/?page=99999", "/claims/?page=0"):
         response = client.get(url)
