@@ -10,7 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from editorial.api import payloads, serializers
+from editorial.api import payloads, serializers, views
 from editorial.models import (
     Actor,
     Claim,
@@ -211,3 +211,38 @@ def test_composed_items_are_the_python_builders_items(settings, data, collection
         assert page == built[1:4]
         assert any(item["created_at"] == "2024-05-06T07:08:09Z" for item in composed)
     assert builder.items([]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="composed by PostgreSQL only")
+def test_an_unfiltered_lists_page_query_is_compiled_once_for_all_its_pages(client, settings):
+    """An unfiltered list's query is the same for every request (its pages
+    differ only in their limits), so it is compiled once per process
+    (``Builder.page``'s shape); filtered lists compile theirs each time."""
+    settings.API_ANON_RATE = "1000/min"
+    bulk_world(12)
+    payloads._page_queries.clear()
+    listed, page = [], 1
+    while True:
+        body = client.get(f"{API}/recommendations/", {"page": page, "page_size": 5}).json()
+        listed += body["results"]
+        if not body["next"]:
+            break
+        page += 1
+    assert page > 2
+    assert listed == _normalise(_reference("recommendations", detail=False))
+    key = ((views.RecommendationViewSet, "list"), "default")
+    assert list(payloads._page_queries) == [key]
+    status = listed[0]["status"]
+    filtered = client.get(f"{API}/recommendations/", {"status": status, "page_size": 100})
+    assert filtered.json()["results"] == [item for item in listed if item["status"] == status]
+    assert list(payloads._page_queries) == [key]
+    # What is kept is what any request's queryset compiles to: a list's
+    # base queryset depends on nothing of the request.
+    settings.ALLOWED_HOSTS = ["partner.example"]
+    for viewset, name in (
+        (views.RecommendationViewSet, "recommendations"),
+        (views.ClaimViewSet, "claims"),
+    ):
+        assert client.get(f"{API}/{name}/", HTTP_HOST="partner.example").status_code == 200
+        rows = viewset().base_queryset().values_list("pk", flat=True)[:1]
+        assert payloads._page_queries[((viewset, "list"), "default")] == payloads._page_query(rows)

@@ -133,16 +133,20 @@ class Statement:
             params[f"{name}_0"], params[f"{name}_1"] = parts
         return params
 
-    def for_page(self, links, ids_sql, ids_params, offset, limit, using="default"):
-        """``(sql, params)`` with the page's ids selected by ``ids_sql`` (one
-        column, ordered; positional parameters), ``limit`` rows from
-        ``offset``."""
-        # The page query's values are written in (quoted by psycopg, as
-        # Django's own queries are): a generic plan of the prepared statement
-        # then plans them as the literals they are, and the same page of the
-        # same list is the same statement.
-        literal = connections[using].ops.compose_sql(ids_sql, ids_params).replace("%", "%%")
-        page = f"ARRAY({literal} LIMIT {int(limit)} OFFSET {int(offset)})"
+    @staticmethod
+    def page_query(ids_sql, ids_params, using="default"):
+        """The page query ``ids_sql`` (one column, ordered; positional
+        parameters) as :meth:`for_page` embeds it."""
+        # Its values are written in (quoted by psycopg, as Django's own
+        # queries are): a generic plan of the prepared statement then plans
+        # them as the literals they are, and the same page of the same list
+        # is the same statement.
+        return connections[using].ops.compose_sql(ids_sql, ids_params).replace("%", "%%")
+
+    def for_page(self, links, page_query, offset, limit):
+        """``(sql, params)`` with the page's ids selected by ``page_query``
+        (:meth:`page_query`), ``limit`` rows from ``offset``."""
+        page = f"ARRAY({page_query} LIMIT {int(limit)} OFFSET {int(offset)})"
         params = self.params(links)
         del params["ids"]
         return self.sql.replace(self.IDS, page), params

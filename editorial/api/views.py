@@ -182,7 +182,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         if response is not None:
             return response
         queryset = self.get_queryset()
-        if any(name not in NOT_FILTERS for name in request.query_params):
+        filtered = any(name not in NOT_FILTERS for name in request.query_params)
+        if filtered:
             # (A FilterSet given nothing changes nothing, but costs a form.)
             queryset = self.filter_queryset(queryset)
         response = validator.conditional_response(request)
@@ -198,7 +199,8 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
             # and a statement that embeds it is prepared, its plan generic.
             rows = list(rows)
         if request.accepted_renderer.format == "json":
-            results = builder.page(rows)
+            # Unfiltered, a list's query is the same for every request.
+            results = builder.page(rows, shape=None if filtered else (type(self), "list"))
         else:
             results = builder.items(rows)
         response = self.paginator.get_paginated_response(results)
