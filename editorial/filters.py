@@ -9,6 +9,7 @@ come from the fragment cache (``fragments.py``), so a list page does not
 read the vocabularies or the documents on every request.
 """
 
+import functools
 from html import escape
 
 import django_filters
@@ -267,12 +268,22 @@ def _control(name, field, value, html_id, attrs):
         return f'<input type="{kind}" name="{name}"{shown}{length}{attrs} id="{html_id}">'
     chosen = "" if value is None else str(value)
     options = []
-    for option_value, label in choices:
-        option_value = "" if option_value is None else str(option_value)
+    for option_value, start, end in _options(
+        tuple(("" if v is None else str(v), str(label)) for v, label in choices)
+    ):
         flag = ""
         if option_value == chosen:
             flag, chosen = " selected", None  # one, as Django's Select
-        options.append(
-            f'<option value="{escape(option_value)}"{flag}>{escape(str(label))}</option>'
-        )
+        options.append(f"{start}{flag}{end}")
     return f'<select name="{name}"{attrs} id="{html_id}">\n' + "\n".join(options) + "\n</select>"
+
+
+@functools.lru_cache(maxsize=64)
+def _options(choices):
+    """``(value, start, end)`` of each ``<option>`` of ``choices`` (value,
+    label), escaped once: a list's drop-downs hold a hundred options or so,
+    the same on every request until the vocabulary changes."""
+    return tuple(
+        (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>")
+        for value, label in choices
+    )
