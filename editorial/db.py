@@ -92,3 +92,29 @@ def lookup_sql(queryset, prefix="key"):
     except EmptyResultSet:
         return None
     return named_parameters(sql, params, prefix)
+
+
+# What page_query answers for a query known to match nothing (EmptyResultSet).
+NOTHING = object()
+
+
+def page_query(rows):
+    """The query of ``rows`` (a queryset of ids, one column) without its
+    limits, with its values written in (quoted by psycopg, as Django's own
+    queries are) and ``%`` doubled: to embed in a prepared statement that
+    applies the limits itself (``api.composed.Statement.for_page``). A
+    generic plan then plans the values as the literals they are, and the
+    same page of the same list is the same statement. ``NOTHING`` if the
+    query matches nothing; None if a statement cannot embed it (it selects
+    more than the id)."""
+    query = rows.query.chain()
+    query.clear_limits()
+    compiler = query.get_compiler(rows.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return NOTHING
+    # One column, the id: a DISTINCT page also selects what it is ordered by.
+    if compiler.col_count != 1 or query.distinct or query.combinator:
+        return None
+    return connections[rows.db].ops.compose_sql(sql, params).replace("%", "%%")

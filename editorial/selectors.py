@@ -13,10 +13,11 @@ from typing import NamedTuple
 
 import orjson
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import fragments
-from .db import lookup_sql, one_of, prepared_cursor
+from .api.composed import Grouped, Statement
+from .db import NOTHING, lookup_sql, one_of, page_query, prepared_cursor
 from .models import Actor, Claim, Document, Evidence, Policy, Recommendation, StatusChange, Topic
 from .publishing import State
 from .sqljson import PUBLISHED, array, obj
@@ -122,14 +123,63 @@ def _tags(ids):
     return tags
 
 
+def _tag_links(vocabulary):
+    """A card's topics or actors: ``[slug, name]`` pairs by name (``Grouped``)."""
+    return Grouped(
+        "json_build_array(x.slug, x.name)",
+        f"FROM editorial_recommendation_{vocabulary}s t"
+        f" INNER JOIN editorial_{vocabulary} x ON x.id = t.{vocabulary}_id",
+        "t.recommendation_id",
+        "x.name, x.slug",
+    )
+
+
+# The cards of a page of a list, tags included, in one statement (PostgreSQL).
+CARDS = Statement(
+    "editorial_recommendation",
+    "r",
+    [
+        ("pk", "r.id"),
+        *((name, f"r.{name}") for name in RECOMMENDATION_CARD_FIELDS),
+        ("topic_tags", _tag_links("topic")),
+        ("actor_tags", _tag_links("actor")),
+    ],
+)
+
+
 def cards(rows):
     """:class:`Card` for each row of :func:`recommendation_list`, with its
-    topics and actors: one query for the whole page."""
+    topics and actors: one query for the whole page.
+
+    On PostgreSQL, given the page (a sliced queryset), one statement reads
+    the page's ids, their rows and their tags (``CARDS``): the list's walk
+    reads only ids off its index, and the rows of the 25 shown alone; with
+    the tags' own query, two round trips were one too many."""
+    if connection.vendor == "postgresql" and isinstance(rows, QuerySet) and rows.query.is_sliced:
+        offset, limit = rows.query.low_mark, rows.query.high_mark - rows.query.low_mark
+        page = page_query(rows.values_list("pk", flat=True))
+        if page is NOTHING or limit <= 0:
+            return []
+        if page is not None:
+            sql, params = CARDS.for_page(None, page, offset, limit)
+            with prepared_cursor(rows.db) as cursor:
+                cursor.execute(sql, params)
+                items = orjson.loads(cursor.fetchone()[0])
+            return [_card(**item) for item in items]
     rows = list(rows)
     tags = _tags([row[0] for row in rows])
     return [
         Card(*row, tags.get((row[0], "topic"), []), tags.get((row[0], "actor"), [])) for row in rows
     ]
+
+
+def _card(*, status_date, topic_tags, actor_tags, **fields):
+    return Card(
+        **fields,
+        status_date=status_date and datetime.date.fromisoformat(status_date),
+        topic_tags=[Tag(*tag) for tag in topic_tags],
+        actor_tags=[Tag(*tag) for tag in actor_tags],
+    )
 
 
 def attach_tags(recommendations):

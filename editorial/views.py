@@ -158,7 +158,9 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
         # The page's rows, read once, with their topics and actors.
         rows = selectors.cards(context["object_list"])
         context["object_list"] = context["recommendation_list"] = rows
-        if context.get("page_obj"):
+        # (Not "if page_obj": a page's truth is its length, which would
+        # read its rows a second time.)
+        if context.get("page_obj") is not None:
             context["page_obj"].object_list = rows
         return context
 

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.test import RequestFactory
 from rest_framework.request import Request
 
+from editorial import db
 from editorial.api import payloads, serializers, views
 from editorial.models import (
     Actor,
@@ -245,4 +246,4 @@ def test_an_unfiltered_lists_page_query_is_compiled_once_for_all_its_pages(clien
     ):
         assert client.get(f"{API}/{name}/", HTTP_HOST="partner.example").status_code == 200
         rows = viewset().base_queryset().values_list("pk", flat=True)[:1]
-        assert payloads._page_queries[((viewset, "list"), "default")] == payloads._page_query(rows)
+        assert payloads._page_queries[((viewset, "list"), "default")] == db.page_query(rows)

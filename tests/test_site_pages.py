@@ -7,6 +7,7 @@ import lxml.html
 import pytest
 from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.views.defaults import server_error
 
@@ -15,10 +16,12 @@ from editorial.models import Claim, Document, Policy, Recommendation, Status
 from editorial.search import filter_search
 
 from .factories import (
+    ActorFactory,
     ClaimFactory,
     DocumentFactory,
     RecommendationFactory,
     StatusChangeFactory,
+    TopicFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -440,3 +443,41 @@ def test_the_admin_offers_view_on_site_leading_to_the_public_page(alice_client):
     response = alice_client.get(link)
     assert response.status_code == 302
     assert response["Location"].endswith("/recommendations/an-example/")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="composed by PostgreSQL only")
+def test_a_lists_cards_composed_by_postgresql_are_the_ones_python_makes():
+    """On PostgreSQL one statement gives a page's cards with their topics and
+    actors (``selectors.cards`` given the page's queryset); the same cards,
+    in the same order, as from the rows and the tags' own query."""
+    from editorial import selectors
+
+    zulu, alpha = TopicFactory(name="Zulu topic"), TopicFactory(name="Alpha topic")
+    japan, korea = ActorFactory(name="Korea"), ActorFactory(name="Japan")
+    for n in range(6):
+        recommendation = RecommendationFactory(title=f"Card {5 - n}", status=Status.ADOPTED)
+        if n % 2:
+            recommendation.topics.add(zulu, alpha)
+            recommendation.actors.add(japan, korea)
+    dated = Recommendation.objects.filter(title__startswith="Card ").order_by("pk").first()
+    Recommendation.objects.filter(pk=dated.pk).update(
+        status_date=datetime.date(2021, 3, 1), status_date_precision="month"
+    )
+    RecommendationFactory(title="Card draft", state="draft").topics.add(zulu)
+    published = Recommendation.objects.published().filter(title__startswith="Card ")
+    rows = selectors.recommendation_list(published.order_by("title", "pk"))
+    for page in (rows[0:25], rows[1:4], rows[5:6]):
+        with CaptureQueriesContext(connection) as queries:
+            composed = selectors.cards(page)
+        assert [query["sql"][:9] for query in queries] == ["WITH page"]
+        assert composed == selectors.cards(list(page))
+        assert all(isinstance(card, selectors.Card) for card in composed)
+    composed = selectors.cards(rows[0:25])
+    assert [card.title for card in composed] == [f"Card {n}" for n in range(6)]
+    tagged = [card for card in composed if card.topic_tags]
+    assert len(tagged) == 3
+    assert [tag.name for tag in tagged[0].topic_tags] == ["Alpha topic", "Zulu topic"]
+    assert [tag.name for tag in tagged[0].actor_tags] == ["Japan", "Korea"]
+    assert any(card.status_date == datetime.date(2021, 3, 1) for card in composed)
+    assert selectors.cards(rows.none()[0:25]) == []
+    assert selectors.cards(rows[30:55]) == []

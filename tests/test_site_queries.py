@@ -187,15 +187,17 @@ class Corpus:
 # page -> (url, expected queries, a check that the page shows the data at its size)
 def pages(corpus):
     first_claim = Claim.objects.order_by("pk").first().pk
+    cards = (2, 6) if connection.vendor == "postgresql" else (3, 7)
     return {
         "home": ("/", (1, 4), None),
-        "recommendation list": ("/recommendations/", (3, 7), None),
+        # On PostgreSQL the page's cards and their tags in one statement (selectors.cards).
+        "recommendation list": ("/recommendations/", cards, None),
         "recommendation list, filtered": (
             "/recommendations/?status=adopted&topic=topic-0&actor=actor-0&document=hub-paper",
-            (3, 7),
+            cards,
             None,
         ),
-        "recommendation list, searched": ("/recommendations/?q=Japan", (3, 7), None),
+        "recommendation list, searched": ("/recommendations/?q=Japan", cards, None),
         # On PostgreSQL one statement looks the id up and reads the rest (selectors).
         "recommendation detail": (
             "/recommendations/hub/",

@@ -21,8 +21,6 @@ builders against each other on PostgreSQL.
 
 from dataclasses import dataclass
 
-from django.db import connections
-
 from ..models import Claim, Document, Policy, Recommendation
 from ..sqljson import PUBLISHED, link, obj, partial_date, timestamp
 
@@ -136,19 +134,9 @@ class Statement:
             params[f"{name}_0"], params[f"{name}_1"] = parts
         return params
 
-    @staticmethod
-    def page_query(ids_sql, ids_params, using="default"):
-        """The page query ``ids_sql`` (one column, ordered; positional
-        parameters) as :meth:`for_page` embeds it."""
-        # Its values are written in (quoted by psycopg, as Django's own
-        # queries are): a generic plan of the prepared statement then plans
-        # them as the literals they are, and the same page of the same list
-        # is the same statement.
-        return connections[using].ops.compose_sql(ids_sql, ids_params).replace("%", "%%")
-
     def for_page(self, links, page_query, offset, limit):
         """``(sql, params)`` with the page's ids selected by ``page_query``
-        (:meth:`page_query`), ``limit`` rows from ``offset``."""
+        (``db.page_query``), ``limit`` rows from ``offset``."""
         page = f"ARRAY({page_query} LIMIT {int(limit)} OFFSET {int(offset)})"
         params = self.params(links)
         del params["ids"]

@@ -19,10 +19,10 @@ import datetime
 from collections import defaultdict
 
 import orjson
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from .. import db
 from ..dates import iso_at_precision
 from ..db import lookup_sql, prepared_cursor
 from ..models import (
@@ -123,27 +123,8 @@ def _references(model, relations, ids):
     return result
 
 
-# A page query that matches nothing, known before asking (EmptyResultSet).
-_NOTHING = object()
 # shape -> the page query of the lists that have it (see Builder.page).
 _page_queries = {}
-
-
-def _page_query(rows):
-    """``rows``' query without its limits as ``composed.Statement.for_page``
-    embeds it; ``_NOTHING`` if it matches nothing; None if a statement cannot
-    run it (it selects more than the id)."""
-    query = rows.query.chain()
-    query.clear_limits()
-    compiler = query.get_compiler(rows.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return _NOTHING
-    # One column, the id: a DISTINCT page also selects what it is ordered by.
-    if compiler.col_count != 1 or query.distinct or query.combinator:
-        return None
-    return composed.Statement.page_query(sql, params, using=rows.db)
 
 
 class Builder:
@@ -209,10 +190,10 @@ class Builder:
             key = (shape, rows.db)
             page_query = _page_queries.get(key) if shape is not None else None
             if page_query is None:
-                page_query = _page_query(rows)
+                page_query = db.page_query(rows)
                 if shape is not None:
                     _page_queries[key] = page_query
-            if page_query is _NOTHING:
+            if page_query is db.NOTHING:
                 return "[]"
             if page_query is not None:
                 sql, params = statement.for_page(self.links, page_query, offset, limit)
