@@ -155,7 +155,8 @@ def cards(rows):
     the page's ids, their rows and their tags (``CARDS``): the list's walk
     reads only ids off its index, and the rows of the 25 shown alone; with
     the tags' own query, two round trips were one too many."""
-    if connection.vendor == "postgresql" and isinstance(rows, QuerySet) and rows.query.is_sliced:
+    paged = isinstance(rows, QuerySet) and rows.query.high_mark is not None
+    if connection.vendor == "postgresql" and paged:
         offset, limit = rows.query.low_mark, rows.query.high_mark - rows.query.low_mark
         page = page_query(rows.values_list("pk", flat=True))
         if page is NOTHING or limit <= 0:

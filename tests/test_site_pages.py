@@ -481,3 +481,5 @@ def test_a_lists_cards_composed_by_postgresql_are_the_ones_python_makes():
     assert any(card.status_date == datetime.date(2021, 3, 1) for card in composed)
     assert selectors.cards(rows.none()[0:25]) == []
     assert selectors.cards(rows[30:55]) == []
+    # A slice with no end is read as it is, in Python.
+    assert [card.title for card in selectors.cards(rows[4:])] == ["Card 4", "Card 5"]
