@@ -123,13 +123,16 @@ def _tags(ids):
     return tags
 
 
-def _tag_links(vocabulary):
-    """A card's topics or actors: ``[slug, name]`` pairs by name (``Grouped``)."""
+def _tag_links(field):
+    """A card's topics or actors (the many-to-many ``field``): ``[slug, name]``
+    pairs by name (``Grouped``), read from the tables ``_tags`` reads."""
+    link = field.remote_field.through._meta.db_table
+    vocabulary = field.related_model._meta.db_table
+    column = field.m2m_reverse_name()
     return Grouped(
         "json_build_array(x.slug, x.name)",
-        f"FROM editorial_recommendation_{vocabulary}s t"
-        f" INNER JOIN editorial_{vocabulary} x ON x.id = t.{vocabulary}_id",
-        "t.recommendation_id",
+        f"FROM {link} t INNER JOIN {vocabulary} x ON x.id = t.{column}",
+        f"t.{field.m2m_column_name()}",
         "x.name, x.slug",
     )
 
@@ -141,8 +144,8 @@ CARDS = Statement(
     [
         ("pk", "r.id"),
         *((name, f"r.{name}") for name in RECOMMENDATION_CARD_FIELDS),
-        ("topic_tags", _tag_links("topic")),
-        ("actor_tags", _tag_links("actor")),
+        ("topic_tags", _tag_links(Recommendation.topics.field)),
+        ("actor_tags", _tag_links(Recommendation.actors.field)),
     ],
 )
 
@@ -158,8 +161,10 @@ def cards(rows):
     paged = isinstance(rows, QuerySet) and rows.query.high_mark is not None
     if connection.vendor == "postgresql" and paged:
         offset, limit = rows.query.low_mark, rows.query.high_mark - rows.query.low_mark
+        if limit <= 0:
+            return []
         page = page_query(rows.values_list("pk", flat=True))
-        if page is NOTHING or limit <= 0:
+        if page is NOTHING:
             return []
         if page is not None:
             sql, params = CARDS.for_page(None, page, offset, limit)
