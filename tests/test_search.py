@@ -57,9 +57,9 @@ def test_drafts_take_no_place_among_the_ranked_matches(monkeypatch):
     from editorial import search
 
     quote = "a land-based missile defense system, like Aegis Ashore"
-    for n in range(4):  # first in the table, where a scan finds them first
-        ClaimFactory(quote=quote, summary=f"draft #{n}", state="draft")
     published = {ClaimFactory(quote=quote, summary=f"published #{n}") for n in range(3)}
+    for n in range(4):  # the newest, which a broad search takes first
+        ClaimFactory(quote=quote, summary=f"draft #{n}", state="draft")
     monkeypatch.setattr(search, "CANDIDATES", 2)
     ranked = list(filter_search(Claim.objects.published(), "aegis"))
     assert len(ranked) == 2
@@ -144,6 +144,26 @@ def test_a_broad_query_ranks_a_bounded_number_of_matches(monkeypatch):
     assert len(ranked) == 2
     assert all("Aegis" in claim.quote for claim in ranked)
     assert ranked[0].rank >= ranked[1].rank
+
+
+@postgres_only
+def test_a_broad_query_ranks_its_newest_matches_best_first(monkeypatch):
+    """Past the cap, the candidates are the newest matches, whatever order
+    the table holds them in; among them the best match comes first."""
+    from editorial import search
+
+    quote = "a land-based missile defense system, like Aegis Ashore"
+    claims = [ClaimFactory(quote=quote, summary=f"#{n}") for n in range(5)]
+    # The oldest is the best match of all, and moved to the table's end (an
+    # update writes a new row version there), where a scan would meet it last.
+    best = claims[0]
+    Claim.objects.filter(pk=best.pk).update(summary="Aegis Ashore: Aegis, Aegis")
+    newest = claims[-2:]
+    newest[0].summary = "Aegis Ashore, Aegis"  # the better of the two newest
+    newest[0].save()
+    assert filter_search(Claim.objects.all(), "aegis").first() == best
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    assert list(filter_search(Claim.objects.all(), "aegis")) == newest
 
 
 @postgres_only

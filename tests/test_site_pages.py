@@ -362,7 +362,7 @@ def test_a_search_past_the_candidate_cap_says_its_count_is_a_floor(
     claims = tree.xpath("//section[@aria-labelledby='section-claims']")[0]
     assert claims.xpath("string(.//h3)").endswith("(8+)")
     more = claims.xpath(".//a[contains(@href, 'kind=claims')]/text()")
-    assert more == ["More matching claims (the first 8 ranked)"]
+    assert more == ["More matching claims (the newest 8 ranked)"]
     assert "A broad search" in tree.xpath("string(//main)")
     one_kind = html(client.get("/search/", {"q": "Japan", "kind": "claims"}))
     assert one_kind.xpath("string(//h2)").strip().startswith("8+ claims")
@@ -376,11 +376,11 @@ def test_a_search_combined_with_filters_ranks_among_the_filtered_rows(client, mo
     from editorial import search
 
     quote = "a land-based missile defense system, like Aegis Ashore"
-    elsewhere = DocumentFactory()
-    for _ in range(4):  # first in the table, where the search finds candidates first
-        ClaimFactory(document=elsewhere, quote=quote, summary="Elsewhere")
     wanted = DocumentFactory()
     mine = [ClaimFactory(document=wanted, quote=quote, summary=f"Mine {n}") for n in range(2)]
+    elsewhere = DocumentFactory()
+    for _ in range(4):  # the newest matches, which a broad search takes first
+        ClaimFactory(document=elsewhere, quote=quote, summary="Elsewhere")
     monkeypatch.setattr(search, "CANDIDATES", 3)
     tree = html(client.get("/claims/", {"q": "aegis", "document": wanted.slug}))
     shown = tree.xpath("//p[@class='card__meta']/a/@href")
