@@ -305,7 +305,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["editorial.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "editorial.api.schema.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["editorial.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "editorial.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [

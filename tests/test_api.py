@@ -5,13 +5,22 @@ import datetime
 import io
 
 import pytest
-from django.test.utils import override_script_prefix
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.utils import timezone
 
 from editorial.models import Claim, Document, Policy, Recommendation, StatusChange
+from editorial.publishing import State
 
-from .api_data import HIDDEN, world
-from .factories import DocumentFactory, PolicyFactory, RecommendationFactory, StatusChangeFactory
+from .api_data import AEGIS, HIDDEN, world
+from .factories import (
+    ClaimFactory,
+    DocumentFactory,
+    PolicyFactory,
+    RecommendationFactory,
+    StatusChangeFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -461,3 +470,60 @@ def test_links_follow_each_requests_scheme_host_and_script_prefix(client, settin
         assert page["results"] and all(
             item["url"].startswith(f"{root}api/v1/recommendations/") for item in page["results"]
         ), extra
+
+
+# --- Search pages -------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
+)
+@pytest.mark.parametrize("path", ["claims", "recommendations"])
+def test_a_searched_list_pages_through_the_sites_ranking(client, monkeypatch, path):
+    """Claims and recommendations rank a searched page themselves
+    (``search.ranked_ids``): page by page the items, and their order, that
+    ``filter_search`` gives, ties broken by id, drafts left out, past the
+    candidate cap and after the other filters; with ``ordering``, that order."""
+    from editorial import search
+
+    topic = TopicFactory()
+    for n in range(14):
+        # Three ranks: a summary that repeats the word ranks higher; equal
+        # ranks come in several places, so the tie-break shows.
+        summary = "Aegis " * (n % 3 + 1) + f"plan #{n}"
+        state = State.DRAFT if n % 5 == 4 else State.PUBLISHED
+        if path == "claims":
+            item = ClaimFactory(quote=AEGIS, summary=summary, state=state)
+        else:
+            item = RecommendationFactory(title=f"Deploy #{n}", summary=summary, state=state)
+        if n % 2:
+            item.topics.add(topic)
+    model = Claim if path == "claims" else Recommendation
+    monkeypatch.setattr(search, "CANDIDATES", 9)
+
+    def pages(**params):
+        shown, number = [], 1
+        while True:
+            page = get(client, f"{path}/", q="aegis", page_size=2, page=number, **params)
+            shown += [item["id" if path == "claims" else "slug"] for item in page["results"]]
+            if not page["next"]:
+                return page["count"], shown
+            number += 1
+
+    key = "pk" if path == "claims" else "slug"
+    for params, queryset in [
+        ({}, model.objects.published()),
+        ({"topic": topic.slug}, model.objects.published().filter(topics=topic)),
+    ]:
+        ranked = search.filter_search(queryset, "aegis")
+        expected = list(ranked.values_list(key, flat=True))
+        assert len(set(ranked.values_list("rank", flat=True))) > 1
+        assert pages(**params) == (len(expected), expected)
+    with CaptureQueriesContext(connection) as captured:
+        get(client, f"{path}/", q="aegis")
+    assert any(query["sql"].startswith("SELECT id FROM (") for query in captured)
+    # Another order asked for: the matches in that order.
+    ranked = search.filter_search(model.objects.published(), "aegis")
+    newest = list(ranked.order_by("-updated_at", "pk").values_list(key, flat=True))
+    assert newest != list(ranked.values_list(key, flat=True))
+    assert pages(ordering="-updated_at") == (len(newest), newest)

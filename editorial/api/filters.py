@@ -17,6 +17,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -103,7 +104,19 @@ class SearchFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
+        # What was searched, and among which rows: the view ranks a page of
+        # them itself when nothing orders the matches otherwise.
+        self.parent.searched = (qs, value)
         return search.filter_search(qs, value)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's, leaving the FilterSet it used on the view
+    (``view.filterset``), which reads what the search filter saw."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
 
 
 @extend_schema_field(OpenApiTypes.STR)

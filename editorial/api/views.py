@@ -16,6 +16,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 
+from .. import search
 from ..models import (
     Actor,
     Claim,
@@ -46,6 +47,7 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     # Reading is all there is: anything else, OPTIONS included, is a 405.
     http_method_names = ["get", "head"]
+    filterset = None  # the FilterSet a filtered list used (filters.FilterBackend)
     serializer_class = None  # describes the list's items
     detail_serializer_class = None  # the detail's, if richer
     builder_class = None  # makes them (see payloads)
@@ -197,7 +199,7 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         if "q" in request.query_params:
             # A search's ids first, on their own: its plan must see the query,
             # and a statement that embeds it is prepared, its plan generic.
-            rows = list(rows)
+            rows = self.searched_ids(rows, builder)
         if request.accepted_renderer.format == "json":
             # Unfiltered, a list's query is the same for every request.
             results = builder.page(rows, shape=None if filtered else (type(self), "list"))
@@ -209,6 +211,20 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
             filename = f"{name}-page-{self.paginator.page.number}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return validator.apply(response)
+
+    def searched_ids(self, rows, builder):
+        """The ids of a searched page (``rows``): ranked in one pass over the
+        search's candidates (``search.ranked_ids``) where the search's own
+        order stands and the page is made of ids, else as ``rows`` has them."""
+        searched = getattr(self.filterset, "searched", None)
+        ordered = "ordering" in self.request.query_params
+        if searched is None or ordered or builder.statement() is None:
+            return list(rows)
+        queryset, q = searched
+        offset, end = rows.query.low_mark, rows.query.high_mark
+        if end is None or end <= offset:
+            return []
+        return search.ranked_ids(queryset, q, offset=offset, limit=end - offset)
 
     def retrieve(self, request, *args, **kwargs):
         validator = Validator.for_request(request)
