@@ -95,6 +95,8 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
         f"/recommendations/{rows.recommendation.slug}/",
         f"/recommendations/{other_recommendation.first().slug}/",
         f"/documents/{rows.document.slug}/",
+        "/search/?q=Japan",
+        "/search/?q=missile+defense",
     ]
     for _ in range(8):
         for path in paths:
@@ -109,5 +111,8 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
     page = "SELECT json_build_object('id', r.id"  # the site's recommendation page
     site_pages = [statement for statement, _, _ in statements if statement.startswith(page)]
     assert len(site_pages) == 1 and "%(key_" not in site_pages[0] and "$2" in site_pages[0]
+    # The search page's rows and snippets: one statement for every search.
+    shown = "SELECT json_build_object('recommendations'"
+    assert sum(statement.startswith(shown) for statement, _, _ in statements) == 1
     for statement, generic, custom in statements:
         assert generic > 0 and custom <= 5, (statement[:200], generic, custom)

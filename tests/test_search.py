@@ -168,11 +168,17 @@ def test_a_broad_query_ranks_its_newest_matches_best_first(monkeypatch):
 
 @postgres_only
 @pytest.mark.parametrize("q", ["Japan", "missile defense", '"space agency" -korea', "nothing"])
-def test_the_search_pages_overview_is_what_the_orm_ranks(q, settings):
-    """On PostgreSQL the search page's overview is one statement
+@pytest.mark.parametrize("cap", [None, 12])
+def test_the_search_pages_overview_is_what_the_orm_ranks(q, cap, settings, monkeypatch):
+    """On PostgreSQL the search page's overview is two statements
     (``search.overview``): the same totals, the same best rows in the same
-    order, and the same snippets as ranking each kind with the ORM."""
+    order, and the same snippets as ranking each kind with the ORM, past the
+    candidate cap too (the same newest matches ranked)."""
+    from editorial import search
     from editorial.models import Policy, Recommendation
+
+    if cap:
+        monkeypatch.setattr(search, "CANDIDATES", cap)
     from editorial.search import CANDIDATES, overview
 
     from .api_data import bulk_world, world
