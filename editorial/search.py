@@ -330,9 +330,9 @@ def _fallback_snippet(text, words, max_words):
 # only, the newest CANDIDATES matches), the same rank and order, the same
 # snippets (``_headline_sql``), in two statements:
 #
-# - ``_FOUND`` finds and ranks each kind's candidates: their number and the
+# - ``_found_sql`` finds and ranks each kind's candidates: their number and the
 #   best few ids. Not prepared: its plan must see the query's words.
-# - ``_SHOWN`` reads those rows and cuts their snippets, given the ids: a
+# - ``_shown_sql`` reads those rows and cuts their snippets, given the ids: a
 #   prepared statement, planned once per connection. Planning it with the
 #   rest on every search took about a third of the search's time in the
 #   database (one statement: 2.8 ms of 8 to 10, pgbench, bench corpus).
