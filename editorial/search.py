@@ -41,6 +41,7 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from psycopg.types.numeric import Int8
 
 from .db import prepared_cursor
 from .models import Claim, Document, Policy, Recommendation
@@ -116,11 +117,16 @@ class StoredVector(Expression):
 
 
 # Which matches a broad query ranks: the newest (the most recently added),
-# by primary key. Before, it ranked whichever the scan met first, an order
-# that moved as rows did. Also cheaper: PostgreSQL walks the primary key's
-# index backwards and stops at the cap; on the 100k-claim corpus the 400
-# newest claims matching "missile defense" took 0.66 ms to find, against
-# 1.28 for the first 400 of a sequential scan (pgbench, bench/ database).
+# by primary key. Before, it ranked whichever the scan met first, so the
+# candidates depended on the plan PostgreSQL picked and on where rows lay in
+# the table. Now they depend on the rows alone: every statement that ranks
+# them (filter_search, ranked_ids, the search page's overview) and every
+# count agree by construction, and a page does not shift when a plan does.
+# The cost is about the same, not less: over ten queries on the 100k-claim
+# corpus the claims' candidates took 24.1 ms against 25.5 ("missile
+# defense" 0.87 against 1.75; "gray zone" 6.2 against 2.3, where PostgreSQL
+# took 7,411 matches for 559 and sorted them all instead of walking the
+# index), recommendations' 10.2 against 6.0 (pgbench, bench/ database).
 NEWEST_FIRST = ("-pk",)
 
 
@@ -187,7 +193,8 @@ def _candidates(queryset, query):
 def ranked_ids(queryset, q, *, offset, limit):
     """The ids of the matches ``filter_search(queryset, q)`` gives from
     ``offset``, at most ``limit`` of them: the same rows in the same order
-    (PostgreSQL, ``q`` not empty), in one pass over the candidates.
+    (PostgreSQL, ``q`` not empty; the same candidates, see NEWEST_FIRST),
+    in one pass over them.
 
     ``filter_search`` keeps the candidates' ids alone, then reads each of
     their rows again to rank it, joins and all (it is a queryset like any
@@ -382,10 +389,19 @@ def _found_sql():
     return f"WITH {', '.join(ctes)} SELECT {', '.join(columns)}"
 
 
-def _shown_sql():
-    """The rows of the ids each kind's parameter (``%(kind)s``, an array)
-    holds, with their snippets, as one JSON object of arrays in those ids'
-    order."""
+def _shown_sql(per_kind):
+    """The rows of each kind's ids (parameters ``%(kind_0)s`` to
+    ``%(kind_<per_kind - 1>)s``), with their
+    snippets, as one JSON object of arrays in those ids' order.
+
+    The ids are ``per_kind`` parameters of an ``ARRAY[...]``, not one array
+    parameter: PostgreSQL estimates an array parameter at 10 elements in a
+    generic plan but counts the elements in a custom one, so the few ids of
+    a search page made the generic plan look dearer, and a statement whose
+    generic plan looks dearer is planned anew on every execution. Counted
+    alike both ways, the generic plan wins. Each is an ``int8`` (0 where
+    there is none): psycopg keeps a prepared statement per set of parameter
+    types, and would type small numbers ``int2``, larger ones ``int4``."""
     sections = []
     for kind, (model, _source, columns) in _OVERVIEW.items():
         shown = ", ".join(f"'{column}', x.{column}" for column in columns)
@@ -393,7 +409,7 @@ def _shown_sql():
         if model is Claim:
             shown += ", 'document_title', d.title"
             joins += " INNER JOIN editorial_document d ON d.id = x.document_id"
-        ids = f"%({kind})s::bigint[]"
+        ids = "ARRAY[{}]".format(", ".join(f"%({kind}_{n})s::bigint" for n in range(per_kind)))
         headlines = _headline_sql(model, f"SELECT unnest({ids})")
         sections.append(
             f"'{kind}', COALESCE((SELECT json_agg(json_build_object({shown}, 'snippet',"
@@ -404,8 +420,8 @@ def _shown_sql():
 
 
 @functools.cache
-def _overview_statements(vendor):
-    return _found_sql(), _shown_sql()
+def _overview_statements(vendor, per_kind):
+    return _found_sql(), _shown_sql(per_kind)
 
 
 def overview(q, *, per_kind, max_words=35):
@@ -413,7 +429,7 @@ def overview(q, *, per_kind, max_words=35):
     first, for the search page without ``kind`` (PostgreSQL only)."""
     common = _headline_params(clean_query(q), max_words)
     caps = {f"cap_{kind}": candidates_for(model) for kind, (model, *_) in _OVERVIEW.items()}
-    found_sql, shown_sql = _overview_statements(connection.vendor)
+    found_sql, shown_sql = _overview_statements(connection.vendor, per_kind)
     with connection.cursor() as cursor:
         cursor.execute(found_sql, {**common, **caps, "per_kind": per_kind})
         found = cursor.fetchone()
@@ -421,8 +437,13 @@ def overview(q, *, per_kind, max_words=35):
     best = dict(zip(_OVERVIEW, found[1::2], strict=True))
     data = {kind: [] for kind in _OVERVIEW}
     if any(best.values()):
+        ids = {
+            f"{kind}_{n}": Int8(best[kind][n] if n < len(best[kind]) else 0)
+            for kind in _OVERVIEW
+            for n in range(per_kind)
+        }
         with prepared_cursor() as cursor:
-            cursor.execute(shown_sql, {**common, **best})
+            cursor.execute(shown_sql, {**common, **ids})
             data = orjson.loads(cursor.fetchone()[0])
     result = {}
     for kind, (model, _source, _columns) in _OVERVIEW.items():
