@@ -524,6 +524,6 @@ def test_a_searched_list_pages_through_the_sites_ranking(client, monkeypatch, pa
     assert any(query["sql"].startswith("SELECT id FROM (") for query in captured)
     # Another order asked for: the matches in that order.
     ranked = search.filter_search(model.objects.published(), "aegis")
-    newest = list(ranked.order_by("-updated_at", "pk").values_list(key, flat=True))
-    assert newest != list(ranked.values_list(key, flat=True))
-    assert pages(ordering="-updated_at") == (len(newest), newest)
+    by_update = list(ranked.order_by("-updated_at", "pk").values_list(key, flat=True))
+    assert by_update != list(ranked.values_list(key, flat=True))
+    assert pages(ordering="-updated_at") == (len(by_update), by_update)
