@@ -163,12 +163,7 @@ def filter_search(queryset, q):
         # out (drafts) take no place among them, and a total that reaches the
         # cap means there may be more (``is_capped``).
         candidates = _candidates(queryset, query).values("pk")[: candidates_for(model)]
-        return (
-            queryset.filter(pk__in=candidates)
-            .alias(rank_vector=StoredVector(rank_column(model)))
-            .annotate(rank=SearchRank(F("rank_vector"), query))
-            .order_by("-rank", "pk")
-        )
+        return _with_rank(queryset.filter(pk__in=candidates), query).order_by("-rank", "pk")
     fields = [f for names in WEIGHTS[model].values() for f in names]
     words = _words(q)
     if not words:
@@ -190,6 +185,14 @@ def _candidates(queryset, query):
     )
 
 
+def _with_rank(queryset, query):
+    """``queryset`` annotated with each row's ``rank`` for ``query``."""
+    rank_vector = StoredVector(rank_column(queryset.model))
+    return queryset.alias(rank_vector=rank_vector).annotate(
+        rank=SearchRank(F("rank_vector"), query)
+    )
+
+
 def ranked_ids(queryset, q, *, offset, limit):
     """The ids of the matches ``filter_search(queryset, q)`` gives from
     ``offset``, at most ``limit`` of them: the same rows in the same order
@@ -205,12 +208,9 @@ def ranked_ids(queryset, q, *, offset, limit):
     (pgbench). Not prepared: its plan must see the query's words."""
     query = _tsquery(clean_query(q))
     model = queryset.model
-    found = (
-        _candidates(queryset, query)
-        .alias(rank_vector=StoredVector(rank_column(model)))
-        .annotate(rank=SearchRank(F("rank_vector"), query))
-        .values_list("pk", "rank")[: candidates_for(model)]
-    )
+    found = _with_rank(_candidates(queryset, query), query).values_list("pk", "rank")[
+        : candidates_for(model)
+    ]
     try:
         sql, params = found.query.get_compiler(found.db).as_sql()
     except EmptyResultSet:
