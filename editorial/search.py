@@ -224,6 +224,28 @@ def ranked_ids(queryset, q, *, offset, limit):
         return [row[0] for row in cursor.fetchall()]
 
 
+class RankedMatches:
+    """The matches of ``q`` among ``queryset``, in ``filter_search``'s order,
+    as a paginator takes them: :meth:`count` counts them (what
+    ``filter_search(queryset, q).count()`` gives), and a slice is that
+    page's ids (``ranked_ids``). Nothing is built or run before it is asked
+    for: a list whose count is cached builds no ``filter_search`` query."""
+
+    def __init__(self, queryset, q):
+        self.queryset, self.q = queryset, q
+
+    def count(self):
+        return filter_search(self.queryset, self.q).order_by().count()
+
+    def __getitem__(self, page):
+        if not isinstance(page, slice) or page.step not in (None, 1):
+            raise TypeError("RankedMatches takes a slice (a page), not an index.")
+        offset = page.start or 0
+        if page.stop is None or page.stop <= offset:
+            return []
+        return ranked_ids(self.queryset, self.q, offset=offset, limit=page.stop - offset)
+
+
 def _words(q):
     """The words of a query for the fallback: quotes, ``or`` and ``-`` dropped."""
     return [w for w in re.findall(r"[\w'-]+", q) if w.lower() != "or" and not w.startswith("-")]

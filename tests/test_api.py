@@ -527,3 +527,35 @@ def test_a_searched_list_pages_through_the_sites_ranking(client, monkeypatch, pa
     by_update = list(ranked.order_by("-updated_at", "pk").values_list(key, flat=True))
     assert by_update != list(ranked.values_list(key, flat=True))
     assert pages(ordering="-updated_at") == (len(by_update), by_update)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
+)
+@pytest.mark.parametrize("path", ["claims", "recommendations"])
+def test_a_searched_page_builds_the_orm_search_only_to_count(client, monkeypatch, path):
+    """Where the view ranks a searched page itself, ``filter_search`` (the
+    ORM's ranked queryset) is built only when the count is not cached, and
+    only for the count; with ``ordering`` the list is that queryset."""
+    from editorial import search
+
+    for n in range(3):
+        if path == "claims":
+            ClaimFactory(quote=AEGIS, summary=f"Aegis plan #{n}")
+        else:
+            RecommendationFactory(title=f"Deploy Aegis #{n}")
+    calls = []
+    real = search.filter_search
+
+    def counted(queryset, q):
+        calls.append(q)
+        return real(queryset, q)
+
+    monkeypatch.setattr(search, "filter_search", counted)
+    first = get(client, f"{path}/", q="aegis", page_size=2)
+    assert (first["count"], len(first["results"]), calls) == (3, 2, ["aegis"])
+    calls.clear()
+    second = get(client, f"{path}/", q="aegis", page_size=2, page=2)
+    assert (second["count"], len(second["results"]), calls) == (3, 1, [])
+    ordered = get(client, f"{path}/", q="aegis", ordering="-updated_at")
+    assert (ordered["count"], calls) == (3, ["aegis"])

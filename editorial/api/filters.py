@@ -104,18 +104,25 @@ class SearchFilter(django_filters.Filter):
     def filter(self, qs, value):
         if not value:
             return qs
-        # What was searched, and among which rows: the view ranks a page of
-        # them itself when nothing orders the matches otherwise.
+        # What was searched, and among which rows (after the other filters).
         self.parent.searched = (qs, value)
+        if getattr(self.parent, "ranked_by_view", False):
+            return qs  # the view ranks a page of the matches itself
         return search.filter_search(qs, value)
 
 
 class FilterBackend(DjangoFilterBackend):
     """django-filter's, leaving the FilterSet it used on the view
-    (``view.filterset``), which reads what the search filter saw."""
+    (``view.filterset``), where the view reads what the search filter saw.
+    A view whose ``ranks_search`` is true ranks a search's matches itself
+    (``search.RankedMatches``): its FilterSet then leaves the rows unsearched
+    (``ranked_by_view``), rather than build a ``filter_search`` query that
+    nothing would run."""
 
     def get_filterset(self, request, queryset, view):
         view.filterset = super().get_filterset(request, queryset, view)
+        if view.filterset is not None:
+            view.filterset.ranked_by_view = getattr(view, "ranks_search", False)
         return view.filterset
 
 

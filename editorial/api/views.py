@@ -48,6 +48,7 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     # Reading is all there is: anything else, OPTIONS included, is a 405.
     http_method_names = ["get", "head"]
     filterset = None  # the FilterSet a filtered list used (filters.FilterBackend)
+    ranks_search = False  # whether list() ranks a search itself (the FilterSet does not)
     serializer_class = None  # describes the list's items
     detail_serializer_class = None  # the detail's, if richer
     builder_class = None  # makes them (see payloads)
@@ -183,6 +184,15 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         response = validator.early_response(request)
         if response is not None:
             return response
+        builder = self.builder_class(request)
+        # A search without another order, of items a statement composes from
+        # ids, is ranked a page at a time (search.RankedMatches): the
+        # FilterSet leaves it to this view (filters.FilterBackend).
+        self.ranks_search = (
+            "q" in request.query_params
+            and "ordering" not in request.query_params
+            and builder.statement() is not None
+        )
         queryset = self.get_queryset()
         filtered = any(name not in NOT_FILTERS for name in request.query_params)
         if filtered:
@@ -191,15 +201,15 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         response = validator.conditional_response(request)
         if response is not None:
             return response
-        count = cached_count(request, self.basename, queryset, self.filter_parameters(request))
-        builder = self.builder_class(request)
-        rows = self.paginator.paginate_queryset(
-            builder.values(queryset), request, self, count=count
-        )
-        if "q" in request.query_params:
-            # A search's ids first, on their own: its plan must see the query,
-            # and a statement that embeds it is prepared, its plan generic.
-            rows = self.searched_ids(rows, builder)
+        searched = getattr(self.filterset, "searched", None) if self.ranks_search else None
+        if searched is not None:
+            rows = search.RankedMatches(*searched)
+            count_rows = rows.count
+        else:
+            rows = builder.values(queryset)
+            count_rows = queryset.order_by().count
+        count = cached_count(request, self.basename, count_rows, self.filter_parameters(request))
+        rows = self.paginator.paginate_queryset(rows, request, self, count=count)
         if request.accepted_renderer.format == "json":
             # Unfiltered, a list's query is the same for every request.
             results = builder.page(rows, shape=None if filtered else (type(self), "list"))
@@ -211,20 +221,6 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
             filename = f"{name}-page-{self.paginator.page.number}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return validator.apply(response)
-
-    def searched_ids(self, rows, builder):
-        """The ids of a searched page (``rows``): ranked in one pass over the
-        search's candidates (``search.ranked_ids``) where the search's own
-        order stands and the page is made of ids, else as ``rows`` has them."""
-        searched = getattr(self.filterset, "searched", None)
-        ordered = "ordering" in self.request.query_params
-        if searched is None or ordered or builder.statement() is None:
-            return list(rows)
-        queryset, q = searched
-        offset, end = rows.query.low_mark, rows.query.high_mark
-        if end is None or end <= offset:
-            return []
-        return search.ranked_ids(queryset, q, offset=offset, limit=end - offset)
 
     def retrieve(self, request, *args, **kwargs):
         validator = Validator.for_request(request)
