@@ -65,6 +65,10 @@ WEIGHTS = {
 
 # The field whose text a result's snippet is cut from.
 SNIPPET_FIELD = {Document: "body", Claim: "quote", Policy: "summary", Recommendation: "summary"}
+# The field a result is headed by, shown whole with the query's words marked
+# (``heading``): a row may match by its heading alone, which its snippet,
+# cut from another field, would not show.
+HEADING_FIELD = {Document: "title", Claim: "summary", Policy: "title", Recommendation: "title"}
 
 _START, _STOP = "\x02", "\x03"  # never in stored text; replaced after escaping
 
@@ -252,21 +256,26 @@ def _words(q):
 
 
 def add_snippets(objects, q, *, max_words=35):
-    """Set ``obj.snippet`` (safe HTML, matches in ``<mark>``) on each of
-    ``objects``: the page being shown, never the whole result set."""
+    """Set ``obj.snippet`` and ``obj.heading`` (safe HTML, matches in
+    ``<mark>``: an excerpt of ``SNIPPET_FIELD``, the whole ``HEADING_FIELD``)
+    on each of ``objects``: the page being shown, never the whole result set."""
     objects = list(objects)
     q = clean_query(q)
     if not objects:
         return objects
     model = type(objects[0])
-    field = SNIPPET_FIELD[model]
+    field, heading = SNIPPET_FIELD[model], HEADING_FIELD[model]
     if q and is_postgres():
-        headlines = _headlines(model, field, [o.pk for o in objects], q, max_words)
+        headlines = _headlines(model, [o.pk for o in objects], q, max_words)
         for obj in objects:
-            obj.snippet = _marked(headlines.get(obj.pk, ""))
+            snippet, marked_heading = headlines.get(obj.pk, ("", None))
+            obj.snippet = _marked(snippet)
+            obj.heading = _marked(marked_heading or getattr(obj, heading) or "")
         return objects
+    words = _words(q)
     for obj in objects:
-        obj.snippet = _fallback_snippet(getattr(obj, field) or "", _words(q), max_words)
+        obj.snippet = _fallback_snippet(getattr(obj, field) or "", words, max_words)
+        obj.heading = _marked(_fallback_marks(getattr(obj, heading) or "", words))
     return objects
 
 
@@ -289,19 +298,24 @@ def _headline_options(max_words):
 
 
 def _headline_sql(model, rows):
-    """``SELECT id, headline`` for the rows of ``model`` whose ids ``rows``
-    (SQL) gives, with the parameters ``config``, ``options``, ``window`` and
-    ``q``."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(model._meta.get_field(SNIPPET_FIELD[model]).column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
+    """``SELECT id, headline, heading`` for the rows of ``model`` whose ids
+    ``rows`` (SQL) gives, with the parameters ``config``, ``options``,
+    ``heading_options``, ``window`` and ``q``."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column = quote(model._meta.get_field(SNIPPET_FIELD[model]).column)
+    heading = quote(model._meta.get_field(HEADING_FIELD[model]).column)
+    pk = quote(model._meta.pk.column)
     text = f"COALESCE(item.{column}, '')"
     return (
         # The window's headline if it marks a query word (or the window is the
         # whole text); else the whole text's.
         f"SELECT item.{pk}, CASE WHEN strpos(head.h, chr({ord(_START)})) > 0"
         f" OR length({text}) <= %(window)s THEN head.h"
-        f" ELSE ts_headline(%(config)s::regconfig, {text}, query, %(options)s) END"
+        f" ELSE ts_headline(%(config)s::regconfig, {text}, query, %(options)s) END,"
+        # A heading is short: all of it, every match marked.
+        f" ts_headline(%(config)s::regconfig, COALESCE(item.{heading}, ''), query,"
+        " %(heading_options)s)"
         f" FROM {table} AS item, websearch_to_tsquery(%(config)s::regconfig, %(q)s) AS query,"
         # OFFSET 0 keeps the window's headline made once, not once per use.
         " LATERAL (SELECT ts_headline(%(config)s::regconfig, w, query, %(options)s) AS h"
@@ -316,22 +330,31 @@ def _headline_params(q, max_words):
     return {
         "config": CONFIG,
         "options": _headline_options(max_words),
+        "heading_options": f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true",
         "window": HEADLINE_WINDOW,
         "q": q,
     }
 
 
-def _headlines(model, field, pks, q, max_words):
-    """``{pk: headline}`` of ``field`` for the rows ``pks``, in one query."""
+def _headlines(model, pks, q, max_words):
+    """``{pk: (snippet, heading)}`` for the rows ``pks``, in one query."""
     sql = _headline_sql(model, "SELECT unnest(%(pks)s::bigint[])")
     params = {**_headline_params(q, max_words), "pks": list(pks)}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+        return {pk: (snippet, heading) for pk, snippet, heading in cursor.fetchall()}
 
 
 def _marked(text):
     return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
+
+
+def _fallback_marks(text, words):
+    """``text`` with every one of ``words`` in it marked (case-insensitively)."""
+    if not words:
+        return text
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", text)
 
 
 def _fallback_snippet(text, words, max_words):
@@ -341,10 +364,7 @@ def _fallback_snippet(text, words, max_words):
     first = min((h for h in hits if h >= 0), default=0)
     start = max(0, text.rfind(" ", 0, max(0, first - 80)) + 1) if first > 80 else 0
     excerpt_words = text[start:].split(" ")[:max_words]
-    excerpt = " ".join(excerpt_words)
-    if words:
-        pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-        excerpt = pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", excerpt)
+    excerpt = _fallback_marks(" ".join(excerpt_words), words)
     prefix = "\u2026 " if start else ""
     suffix = " \u2026" if len(text[start:].split(" ")) > max_words else ""
     return _marked(prefix + excerpt + suffix)
@@ -435,8 +455,9 @@ def _shown_sql(per_kind):
         headlines = _headline_sql(model, f"SELECT unnest({ids})")
         sections.append(
             f"'{kind}', COALESCE((SELECT json_agg(json_build_object({shown}, 'snippet',"
-            f" h.headline) ORDER BY t.n) FROM unnest({ids}) WITH ORDINALITY AS t(id, n) {joins}"
-            f" LEFT OUTER JOIN ({headlines}) AS h(id, headline) ON h.id = t.id), '[]'::json)"
+            f" h.headline, 'heading', h.heading) ORDER BY t.n) FROM unnest({ids})"
+            f" WITH ORDINALITY AS t(id, n) {joins} LEFT OUTER JOIN ({headlines})"
+            " AS h(id, headline, heading) ON h.id = t.id), '[]'::json)"
         )
     return f"SELECT json_build_object({', '.join(sections)})::text"
 
@@ -472,6 +493,7 @@ def overview(q, *, per_kind, max_words=35):
         objects = []
         for row in data[kind]:
             snippet = _marked(row.pop("snippet") or "")
+            heading = row.pop("heading")
             if model is Claim:
                 document = Document(id=row.pop("document_id"), title=row.pop("document_title"))
                 row["document"] = document
@@ -479,6 +501,9 @@ def overview(q, *, per_kind, max_words=35):
                 row["published_on"] = datetime.date.fromisoformat(row["published_on"])
             item = model(**row)
             item.snippet = snippet
+            item.heading = _marked(
+                getattr(item, HEADING_FIELD[model]) if heading is None else heading
+            )
             objects.append(item)
         result[kind] = (totals[kind], objects)
     return result

@@ -52,6 +52,22 @@ def test_snippets_mark_the_matches_and_escape_the_text():
     assert document.pk == result.pk
 
 
+def test_headings_are_shown_whole_with_every_match_marked():
+    """A row may match by its heading (a title; a claim's summary) alone: its
+    snippet, cut from another field, cannot show that, its heading does."""
+    document = DocumentFactory(title="Aegis & the <Ashore> question", body="Radars in Akita.")
+    claim = ClaimFactory(
+        document=document, summary="Aegis Ashore, or Aegis at sea?", quote="Radars in Akita."
+    )
+    [found_document] = add_snippets(filter_search(Document.objects.all(), "aegis"), "aegis")
+    assert found_document.pk == document.pk
+    assert found_document.heading == "<mark>Aegis</mark> &amp; the &lt;Ashore&gt; question"
+    assert "<mark>" not in found_document.snippet
+    [found_claim] = add_snippets(filter_search(Claim.objects.all(), "aegis"), "aegis")
+    assert found_claim.pk == claim.pk
+    assert found_claim.heading == "<mark>Aegis</mark> Ashore, or <mark>Aegis</mark> at sea?"
+
+
 @postgres_only
 def test_drafts_take_no_place_among_the_ranked_matches(monkeypatch):
     from editorial import search
@@ -211,6 +227,7 @@ def test_the_search_pages_overview_is_what_the_orm_ranks(q, cap, settings, monke
         assert total == ranked.count() <= CANDIDATES
         assert [row.pk for row in rows] == [row.pk for row in expected], kind
         assert [row.snippet for row in rows] == [row.snippet for row in expected], kind
+        assert [row.heading for row in rows] == [row.heading for row in expected], kind
         if kind == "claims":
             assert [r.document.title for r in rows] == [r.document.title for r in expected]
     if q in ("Japan", "missile defense"):

@@ -349,6 +349,21 @@ def test_search_groups_ranked_results_with_highlighted_snippets_and_counts(clien
     assert AEGIS in aegis.xpath("//section[@aria-labelledby='section-recommendations']//a/@href")
 
 
+@pytest.mark.parametrize("kind", ["", "recommendations"])
+def test_a_result_found_by_its_title_alone_shows_the_match_in_its_title(client, kind):
+    """The snippet is cut from the summary, which may not hold the words: the
+    title shows them marked, escaped like the rest."""
+    # (A word of its own: the module's seed content may be loaded.)
+    RecommendationFactory(
+        title="Deploy Kestrelwatch <Ashore> radars", summary="Two sites, in Akita and Yamaguchi."
+    )
+    tree = html(client.get("/search/", {"q": "kestrelwatch", "kind": kind}))
+    [title] = tree.xpath("//li[@class='search-result']//p[@class='search-result__title']/a")
+    assert [mark.text for mark in title.xpath("mark")] == ["Kestrelwatch"]
+    assert title.text_content() == "Deploy Kestrelwatch <Ashore> radars"
+    assert tree.xpath("string(//p[@class='snippet'])") == "Two sites, in Akita and Yamaguchi."
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the candidate cap is PostgreSQL's (run in CI)"
 )
