@@ -116,3 +116,28 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
     assert sum(statement.startswith(shown) for statement, _, _ in statements) == 1
     for statement, generic, custom in statements:
         assert generic > 0 and custom <= 5, (statement[:200], generic, custom)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite not")
+def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids(client):
+    """A searched page's items are composed for its list of ids: one
+    prepared statement for ids of any size (psycopg would send small ones as
+    an int2[], larger ones as an int4[], and each would be prepared apart)."""
+    from .factories import ClaimFactory
+
+    ClaimFactory(summary="Kestrelwatch radars, two of them")
+    ClaimFactory(summary="Kestrelwatch radars, one")
+    ClaimFactory(id=70_000, summary="Zephyrine radars, two of them")
+    ClaimFactory(id=70_001, summary="Zephyrine radars, one")
+    for _ in range(3):
+        for word in ("kestrelwatch", "zephyrine"):
+            response = client.get("/api/v1/claims/", {"q": word})
+            assert response.status_code == 200 and response.json()["count"] == 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text[] FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%unnest($%%::bigint[]) WITH ORDINALITY AS page(id, n)%%'"
+        )
+        types = [row[0] for row in cursor.fetchall()]
+    assert len(types) == 1 and "bigint[]" in types[0], types

@@ -203,7 +203,7 @@ class Builder:
                 return "[]"
             sql, params = statement.sql, statement.params(self.links, ids)
             if len(ids) == 1:
-                sql, params["id"] = statement.one_sql, ids[0]
+                sql, params["id"] = statement.one_sql, params["ids"][0]
         with prepared_cursor(self.model.objects.db) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
