@@ -218,6 +218,23 @@ def test_behind_the_tls_proxy_the_lockout_uses_the_address_the_proxy_saw():
         assert client_ip(request) == "203.0.113.7"
 
 
+def test_behind_a_load_balancer_the_lockout_uses_the_address_it_saw(settings):
+    """``API_NUM_PROXIES`` (the compose file's load balancer sets 1): the
+    lockout keys on the same address as the API's throttles."""
+    from rest_framework.throttling import BaseThrottle
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert client_ip(request) == "203.0.113.7"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    assert client_ip(request) == "6.6.6.6"
+    assert client_ip(request) == BaseThrottle().get_ident(request)
+    alone = RequestFactory().get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(alone) == "6.6.6.6" == BaseThrottle().get_ident(alone)
+
+
 # --- What editors write reaches readers as text ---------------------------------
 
 
