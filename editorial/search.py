@@ -16,8 +16,8 @@ before, cost four to seven times as much on the 100k-claim corpus (1.1 ms
 against 0.3 for 400 recommendations, 0.8 against 0.1 for 400 claims).
 A query that matches more than CANDIDATES rows of a kind ranks the newest
 CANDIDATES of them (``filter_search``), so a search costs the same at any
-size. Snippets come from ``ts_headline``, computed only for the rows being
-shown.
+size. Snippets, and each result's heading with the words found marked, come
+from ``ts_headline``, computed only for the rows being shown.
 
 On SQLite the fallback matches every word (case-insensitively) in any of the
 searchable fields, in the list's usual order.
