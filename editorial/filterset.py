@@ -31,6 +31,11 @@ def _own_copy(filter_, parent, model):
 
 
 class FilterSet(django_filters.FilterSet):
+    # Make fields only for the parameters the data holds: for a FilterSet
+    # whose form is never shown (the API's), a field nobody filters by is
+    # made, cleaned to nothing and skipped, for each request.
+    given_fields_only = False
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # django-filter's own __init__, but for the copies.
         if queryset is None:
@@ -51,6 +56,11 @@ class FilterSet(django_filters.FilterSet):
             form = self._meta.form(self.data if self.is_bound else None, prefix=self.form_prefix)
             # The fields this instance's filters made (its own already), after
             # any the form class declares, as django-filter's form class has them.
-            form.fields.update((name, filter_.field) for name, filter_ in self.filters.items())
+            given = self.data if self.given_fields_only and self.is_bound else None
+            form.fields.update(
+                (name, filter_.field)
+                for name, filter_ in self.filters.items()
+                if given is None or form.add_prefix(name) in given
+            )
             self._form = form
         return self._form

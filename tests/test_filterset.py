@@ -27,7 +27,9 @@ FILTERSETS = [
 )
 def test_its_form_has_the_fields_django_filters_form_would(filterset_class):
     assert issubclass(filterset_class, FilterSet)
-    filterset = filterset_class(QueryDict())
+    # (The API's make fields only for the parameters given: give them all.)
+    data = QueryDict("&".join(f"{name}=" for name in filterset_class.base_filters))
+    filterset = filterset_class(data if filterset_class.given_fields_only else QueryDict())
     expected = django_filters.FilterSet.get_form_class(filterset)().fields
     fields = filterset.form.fields
     assert list(fields) == list(expected)
@@ -36,6 +38,30 @@ def test_its_form_has_the_fields_django_filters_form_would(filterset_class):
         assert field.label == expected[name].label, name
         assert type(field.widget) is type(expected[name].widget), name
         assert field.required is expected[name].required is False
+
+
+@pytest.mark.django_db
+def test_the_apis_filtersets_make_fields_for_the_parameters_given_alone():
+    """The API never shows its form: a field for a parameter a request does
+    not give would be made, cleaned to nothing and skipped. The site's form
+    is shown, with every field."""
+    from editorial.models import Claim
+
+    from .factories import ClaimFactory
+
+    quote = "missile defense system, like Aegis Ashore"
+    aegis = ClaimFactory(quote=quote, summary="Aegis, a fact.", kind="fact")
+    ClaimFactory(quote=quote, summary="Aegis, an assessment.", kind="assessment")
+    ClaimFactory(kind="fact")
+    given = api_filters.ClaimFilter(QueryDict("q=aegis&kind=fact"), Claim.objects.all())
+    assert list(given.form.fields) == ["kind", "q"]
+    assert list(given.qs) == [aegis]
+    refused = api_filters.ClaimFilter(QueryDict("kind=opinion"), Claim.objects.all())
+    assert list(refused.errors) == ["kind"]
+    unbound = api_filters.ClaimFilter(None, Claim.objects.all())
+    assert list(unbound.form.fields) == list(api_filters.ClaimFilter.base_filters)
+    site = site_filters.ClaimFilter(QueryDict("q=aegis"), Claim.objects.all())
+    assert list(site.form.fields) == list(site_filters.ClaimFilter.base_filters)
 
 
 @pytest.mark.django_db

@@ -21,8 +21,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .. import search
-from ..filterset import FilterSet
+from .. import filterset, search
 from ..models import (
     Actor,
     Claim,
@@ -124,6 +123,13 @@ class FilterBackend(DjangoFilterBackend):
         if view.filterset is not None:
             view.filterset.ranked_by_view = getattr(view, "ranks_search", False)
         return view.filterset
+
+
+class FilterSet(filterset.FilterSet):
+    """The API's: its form is never shown, only the parameters given are
+    fields (``check_query_parameters`` refused any other)."""
+
+    given_fields_only = True
 
 
 @extend_schema_field(OpenApiTypes.STR)
