@@ -197,7 +197,7 @@ def _with_rank(queryset, query):
     )
 
 
-def ranked_ids(queryset, q, *, offset, limit):
+def ranked_ids(queryset, q, *, offset, limit, shape=None):
     """The ids of the matches ``filter_search(queryset, q)`` gives from
     ``offset``, at most ``limit`` of them: the same rows in the same order
     (PostgreSQL, ``q`` not empty; the same candidates, see NEWEST_FIRST),
@@ -209,34 +209,60 @@ def ranked_ids(queryset, q, *, offset, limit):
     candidates are ranked as they are found and only the page's ids leave
     the statement: on the 100k-claim corpus a page of claims matching
     "missile defense" took 1.2 ms instead of 2.2-2.5, planning included
-    (pgbench). Not prepared: its plan must see the query's words."""
-    query = _tsquery(clean_query(q))
-    model = queryset.model
+    (pgbench). Not prepared: its plan must see the query's words.
+
+    ``shape`` (hashable), if given, says that ``queryset`` is the same for
+    every call with that shape (a list searched and not otherwise
+    filtered): its statement is then compiled once per process, with the
+    query's words a parameter like any other."""
+    q = clean_query(q)
+    key = None if shape is None else (shape, queryset.db, candidates_for(queryset.model))
+    compiled = _ranked_statements.get(key) if key is not None else None
+    if compiled is None:
+        compiled = _ranked_statement(queryset, q if key is None else _ANY_QUERY)
+        if key is not None:
+            _ranked_statements[key] = compiled
+    if compiled is EmptyResultSet:
+        return []
+    sql, params = compiled
+    if key is not None:
+        params = [q if param == _ANY_QUERY else param for param in params]
+    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+# Stands for the query's words in a statement compiled once for any of
+# them: a cleaned query never holds a control character (clean_query).
+_ANY_QUERY = "\x00"
+_ranked_statements = {}
+
+
+def _ranked_statement(queryset, q):
+    """``(sql, params)`` of ``ranked_ids``' statement, without its limits;
+    ``EmptyResultSet`` if ``queryset`` is known to match nothing."""
+    query = _tsquery(q)
     found = _with_rank(_candidates(queryset, query), query).values_list("pk", "rank")[
-        : candidates_for(model)
+        : candidates_for(queryset.model)
     ]
     try:
         sql, params = found.query.get_compiler(found.db).as_sql()
     except EmptyResultSet:
-        return []
-    sql = (
-        f"SELECT id FROM ({sql}) AS found(id, rank) ORDER BY rank DESC, id"
-        f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    )
-    with connections[found.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return EmptyResultSet
+    return f"SELECT id FROM ({sql}) AS found(id, rank) ORDER BY rank DESC, id", list(params)
 
 
 class RankedMatches:
     """The matches of ``q`` among ``queryset``, in ``filter_search``'s order,
     as a paginator takes them: :meth:`count` counts them (what
     ``filter_search(queryset, q).count()`` gives), and a slice is that
-    page's ids (``ranked_ids``). Nothing is built or run before it is asked
-    for: a list whose count is cached builds no ``filter_search`` query."""
+    page's ids (``ranked_ids``, given ``shape``). Nothing is built or run
+    before it is asked for: a list whose count is cached builds no
+    ``filter_search`` query."""
 
-    def __init__(self, queryset, q):
-        self.queryset, self.q = queryset, q
+    def __init__(self, queryset, q, *, shape=None):
+        self.queryset, self.q, self.shape = queryset, q, shape
 
     def count(self):
         return filter_search(self.queryset, self.q).order_by().count()
@@ -247,7 +273,8 @@ class RankedMatches:
         offset = page.start or 0
         if page.stop is None or page.stop <= offset:
             return []
-        return ranked_ids(self.queryset, self.q, offset=offset, limit=page.stop - offset)
+        limit = page.stop - offset
+        return ranked_ids(self.queryset, self.q, offset=offset, limit=limit, shape=self.shape)
 
 
 def _words(q):

@@ -533,6 +533,48 @@ def test_a_searched_list_pages_through_the_sites_ranking(client, monkeypatch, pa
     connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
 )
 @pytest.mark.parametrize("path", ["claims", "recommendations"])
+def test_a_search_alone_is_compiled_once_and_each_finds_its_own_matches(client, monkeypatch, path):
+    """Searched and not otherwise filtered, the statement that ranks a page
+    is compiled once per process, the words a parameter: each search still
+    finds its own matches, and a filter added is a statement of its own."""
+    from editorial import search
+
+    monkeypatch.setattr(search, "_ranked_statements", {})
+    compiled = []
+    real = search._ranked_statement
+
+    def counted(queryset, q):
+        compiled.append(q)
+        return real(queryset, q)
+
+    monkeypatch.setattr(search, "_ranked_statement", counted)
+    topic = TopicFactory()
+    found = {}
+    for word in ("kestrelwatch", "zephyrine", "kestrelwatch zephyrine"):
+        if path == "claims":
+            item = ClaimFactory(quote=AEGIS, summary=f"The {word} plan")
+        else:
+            item = RecommendationFactory(title=f"The {word} plan")
+        found[word] = item.pk if path == "claims" else item.slug
+    item.topics.add(topic)
+    key = "id" if path == "claims" else "slug"
+    for word, expected in [
+        ("kestrelwatch", {found["kestrelwatch"], found["kestrelwatch zephyrine"]}),
+        ("zephyrine", {found["zephyrine"], found["kestrelwatch zephyrine"]}),
+        ('"kestrelwatch plan"', {found["kestrelwatch"]}),
+    ]:
+        page = get(client, f"{path}/", q=word)
+        assert {result[key] for result in page["results"]} == expected, word
+    assert len(compiled) == 1
+    page = get(client, f"{path}/", q="kestrelwatch", topic=topic.slug)
+    assert [result[key] for result in page["results"]] == [found["kestrelwatch zephyrine"]]
+    assert len(compiled) == 2
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
+)
+@pytest.mark.parametrize("path", ["claims", "recommendations"])
 def test_a_searched_page_builds_the_orm_search_only_to_count(client, monkeypatch, path):
     """Where the view ranks a searched page itself, ``filter_search`` (the
     ORM's ranked queryset) is built only when the count is not cached, and

@@ -203,7 +203,10 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
             return response
         searched = getattr(self.filterset, "searched", None) if self.ranks_search else None
         if searched is not None:
-            rows = search.RankedMatches(*searched)
+            # Searched and not otherwise filtered, the statement that ranks a
+            # page is the same for every search: compiled once per process.
+            only_q = [name for name, _ in self.filter_parameters(request)] == ["q"]
+            rows = search.RankedMatches(*searched, shape=(type(self), "q") if only_q else None)
             count_rows = rows.count
         else:
             rows = builder.values(queryset)
