@@ -90,15 +90,32 @@ class FilteredListMixin:
         context["capped"] = bool(searched and paginator) and is_capped(self.model, paginator.count)
         return context
 
+    def filter_values(self):
+        """The filters' cleaned values, as sorted ``(name, text)`` pairs
+        (those given; None if they are invalid): what the list's rows
+        depend on."""
+        if self.filter_errors:
+            return None
+        data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        return tuple(sorted((name, str(value)) for name, value in data.items() if value))
+
+    def page_shape(self):
+        """What the page's query depends on, limits aside, where it is the
+        same for every request that has it: the view and its filters'
+        values; None for a search (ranked per query) or invalid filters."""
+        filters = self.filter_values()
+        if filters is None or "q" in dict(filters):
+            return None
+        return (type(self), filters)
+
     def get_paginator(self, queryset, *args, **kwargs):
         # The count is the costly part of a page of a long list, and it is
         # the same for every reader until the content changes: it is cached
         # on the content stamp, per combination of filters.
         paginator = super().get_paginator(queryset, *args, **kwargs)
-        if not self.filter_errors:
-            data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
-            filters = sorted((name, str(value)) for name, value in data.items() if value)
-            digest = hashlib.blake2b(repr(filters).encode(), digest_size=12).hexdigest()
+        filters = self.filter_values()
+        if filters is not None:
+            digest = hashlib.blake2b(repr(list(filters)).encode(), digest_size=12).hexdigest()
             name = f"count:{self.model._meta.label_lower}:{digest}"
             paginator.count = fragments.cached(self.request, name, queryset.count)
         return paginator
@@ -156,7 +173,7 @@ class RecommendationList(FilteredListMixin, PublishedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The page's rows, read once, with their topics and actors.
-        rows = selectors.cards(context["object_list"])
+        rows = selectors.cards(context["object_list"], shape=self.page_shape())
         context["object_list"] = context["recommendation_list"] = rows
         # (Not "if page_obj": a page's truth is its length, which would
         # read its rows a second time.)

@@ -168,6 +168,49 @@ def test_recommendation_filters_combine(client, seeded_site):
     assert len(everything) == Recommendation.objects.published().count()
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the page statement is PostgreSQL's (run in CI)"
+)
+def test_a_lists_page_query_is_compiled_once_for_each_set_of_filter_values(
+    client, seeded_site, monkeypatch
+):
+    """The recommendations list compiles its page query once per process for
+    each set of filter values (what it depends on): other values, other
+    pages and rows; a page of the same values, the rows of that page; a
+    search, compiled for every query."""
+    from editorial import selectors
+
+    monkeypatch.setattr(selectors, "_page_queries", {})
+    compiled = []
+    real = selectors.page_query
+
+    def counted(rows):
+        compiled.append(rows)
+        return real(rows)
+
+    monkeypatch.setattr(selectors, "page_query", counted)
+
+    def links(**params):
+        response = client.get("/recommendations/", params)
+        assert response.status_code == 200
+        return [a.get("href") for a in html(response).xpath("//h3[@class='card__title']/a")]
+
+    def expected(status):
+        rows = Recommendation.objects.published().filter(status=status).order_by("title", "pk")
+        return [f"/recommendations/{item.slug}/" for item in rows[:25]]
+
+    assert expected("superseded") and expected("proposed")
+    assert links(status="superseded") == expected("superseded")
+    assert len(compiled) == 1
+    assert links(status="proposed") == expected("proposed")
+    assert len(compiled) == 2
+    assert links(status="superseded") == expected("superseded")
+    assert links(status="proposed") == expected("proposed")
+    assert len(compiled) == 2
+    links(q="Aegis"), links(q="Aegis")
+    assert len(compiled) == 4
+
+
 def test_an_unknown_filter_value_shows_the_form_error_with_status_400(client, seeded_site):
     for params in ({"status": "bogus"}, {"topic": "no-such-topic"}, {"q": "x" * 201}):
         response = client.get("/recommendations/", params)
