@@ -472,6 +472,21 @@ def test_links_follow_each_requests_scheme_host_and_script_prefix(client, settin
         ), extra
 
 
+def test_the_base_queryset_built_once_per_class_is_copied_never_read(client):
+    """A viewset builds its published rows' queryset once per process and
+    hands out copies: rows added later are listed, none are cached on it."""
+    from editorial.api.views import RecommendationViewSet
+
+    before = get(client, "recommendations/")["count"]
+    RecommendationFactory(title="Added after the first list")
+    RecommendationFactory(title="A draft, never listed", state=State.DRAFT)
+    after = get(client, "recommendations/")
+    assert after["count"] == before + 1
+    assert "Added after the first list" in {item["title"] for item in after["results"]}
+    base = RecommendationViewSet.__dict__["_base_queryset"]
+    assert base._result_cache is None
+
+
 # --- Search pages -------------------------------------------------------------
 
 

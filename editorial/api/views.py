@@ -54,13 +54,21 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     builder_class = None  # makes them (see payloads)
 
     def base_queryset(self):
-        """The visible rows, in the list's order."""
+        """The visible rows, in the list's order: the same for every request
+        (``get_queryset`` builds it once per process)."""
         raise NotImplementedError
 
     # --- DRF hooks --------------------------------------------------------
 
     def get_queryset(self):
-        return self.base_queryset()
+        # A copy of the one built for the class: building it anew (its
+        # filters' joins resolved) cost a tenth of an API list's Python.
+        # The class's own is never evaluated, so it caches no rows.
+        base = type(self).__dict__.get("_base_queryset")
+        if base is None:
+            base = self.base_queryset()
+            type(self)._base_queryset = base
+        return base.all()
 
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class:
