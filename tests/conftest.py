@@ -166,3 +166,21 @@ def erin_client(erin):
 @pytest.fixture
 def pat_client(pat):
     return _client_for(pat)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """``spy(module, name)``: replaces ``module.name`` by a wrapper that
+    records each call's positional arguments, and returns their list."""
+
+    def install(module, name):
+        calls, real = [], getattr(module, name)
+
+        def recorded(*args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+        return calls
+
+    return install

@@ -172,7 +172,7 @@ def test_recommendation_filters_combine(client, seeded_site):
     connection.vendor != "postgresql", reason="the page statement is PostgreSQL's (run in CI)"
 )
 def test_a_lists_page_query_is_compiled_once_for_each_set_of_filter_values(
-    client, seeded_site, monkeypatch
+    client, seeded_site, monkeypatch, spy
 ):
     """The recommendations list compiles its page query once per process for
     each set of filter values (what it depends on): other values, other
@@ -181,14 +181,7 @@ def test_a_lists_page_query_is_compiled_once_for_each_set_of_filter_values(
     from editorial import selectors
 
     monkeypatch.setattr(selectors, "_page_queries", {})
-    compiled = []
-    real = selectors.page_query
-
-    def counted(rows):
-        compiled.append(rows)
-        return real(rows)
-
-    monkeypatch.setattr(selectors, "page_query", counted)
+    compiled = spy(selectors, "page_query")
 
     def links(**params):
         response = client.get("/recommendations/", params)
