@@ -10,6 +10,7 @@ from django.db.models import Count, Window
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
@@ -90,10 +91,11 @@ class FilteredListMixin:
         context["capped"] = bool(searched and paginator) and is_capped(self.model, paginator.count)
         return context
 
+    @cached_property
     def filter_values(self):
         """The filters' cleaned values, as sorted ``(name, text)`` pairs
         (those given; None if they are invalid): what the list's rows
-        depend on."""
+        depend on (its page query and its count are kept under them)."""
         if self.filter_errors:
             return None
         data = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
@@ -103,7 +105,7 @@ class FilteredListMixin:
         """What the page's query depends on, limits aside, where it is the
         same for every request that has it: the view and its filters'
         values; None for a search (ranked per query) or invalid filters."""
-        filters = self.filter_values()
+        filters = self.filter_values
         if filters is None or "q" in dict(filters):
             return None
         return (type(self), filters)
@@ -113,7 +115,7 @@ class FilteredListMixin:
         # the same for every reader until the content changes: it is cached
         # on the content stamp, per combination of filters.
         paginator = super().get_paginator(queryset, *args, **kwargs)
-        filters = self.filter_values()
+        filters = self.filter_values
         if filters is not None:
             digest = hashlib.blake2b(repr(list(filters)).encode(), digest_size=12).hexdigest()
             name = f"count:{self.model._meta.label_lower}:{digest}"

@@ -209,17 +209,18 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
         response = validator.conditional_response(request)
         if response is not None:
             return response
+        parameters = self.filter_parameters(request)
         searched = getattr(self.filterset, "searched", None) if self.ranks_search else None
         if searched is not None:
             # Searched and not otherwise filtered, the statement that ranks a
             # page is the same for every search: compiled once per process.
-            only_q = [name for name, _ in self.filter_parameters(request)] == ["q"]
+            only_q = [name for name, _ in parameters] == ["q"]
             rows = search.RankedMatches(*searched, shape=(type(self), "q") if only_q else None)
             count_rows = rows.count
         else:
             rows = builder.values(queryset)
             count_rows = queryset.order_by().count
-        count = cached_count(request, self.basename, count_rows, self.filter_parameters(request))
+        count = cached_count(request, self.basename, count_rows, parameters)
         rows = self.paginator.paginate_queryset(rows, request, self, count=count)
         if request.accepted_renderer.format == "json":
             # Unfiltered, a list's query is the same for every request.
