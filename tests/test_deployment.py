@@ -111,7 +111,10 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.mark.django_db
+# The live server makes the test transactional; serialized_rollback puts the
+# migrations' data back after its flush, which would otherwise recreate the
+# content types under new ids and break a later serialized test's restore.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_load_balancer_config_serves_the_app_and_hands_it_the_clients_address(
     live_server, tmp_path
 ):
