@@ -167,6 +167,9 @@ _database_url = (
 )
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, health-checking a persistent connection only after it
+    # was idle (alliance/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "alliance.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # JIT compilation pays off for long analytical queries, not for a web
     # page's short ones: it once added 0.8 s to a 15 ms search. Off.

@@ -141,3 +141,81 @@ def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids(cli
         )
         types = [row[0] for row in cursor.fetchall()]
     assert len(types) == 1 and "bigint[]" in types[0], types
+
+
+# --- Health checks (alliance/postgresql/base.py) ------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the PostgreSQL backend's health checks"
+)
+
+
+@pytest.fixture
+def own_connection(spy):
+    """A connection of its own, outside the test's transaction, whose health
+    checks (``is_usable``) are recorded; ``request()`` runs one request's
+    query as Django's handler would (the connection reset at its end)."""
+    from django.db import connections
+
+    db = connections.create_connection("default")
+    checks = spy(db, "is_usable")
+
+    def request():
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                return cursor.fetchone()[0]
+        finally:
+            db.close_if_unusable_or_obsolete()  # request_finished
+
+    yield db, checks, request
+    db.close()
+
+
+@pytest.mark.django_db
+@postgres_only
+def test_a_connection_used_within_the_window_is_not_asked_if_it_is_alive(own_connection):
+    from alliance.postgresql.base import ALIVE_WINDOW
+
+    db, checks, request = own_connection
+    assert db.health_check_enabled is False  # not connected yet
+    pid = request()
+    assert db.health_check_enabled is True
+    assert request() == request() == pid
+    assert checks == []
+    # Idle past the window: asked before its next query, as Django does.
+    db.alive_at -= ALIVE_WINDOW
+    assert request() == pid
+    assert len(checks) == 1
+
+
+@pytest.mark.django_db
+@postgres_only
+def test_a_connection_broken_while_idle_is_replaced_and_one_broken_within_the_window_is_closed(
+    own_connection,
+):
+    from django.db import OperationalError
+
+    from alliance.postgresql.base import ALIVE_WINDOW
+
+    db, checks, request = own_connection
+
+    def kill(pid):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+            assert cursor.fetchone() == (True,)
+
+    pid = request()
+    kill(pid)
+    db.alive_at -= ALIVE_WINDOW
+    replaced = request()  # checked, found broken, reconnected: the request works
+    assert replaced != pid
+    assert len(checks) == 1
+    # Broken within the window: that request fails, as a query running when
+    # the server went away would; the connection is closed at its end, and
+    # the next request gets a new one.
+    kill(replaced)
+    with pytest.raises(OperationalError):
+        request()
+    assert db.connection is None
+    assert request() not in (pid, replaced)
