@@ -17,9 +17,17 @@ queries are unaffected: its cursors still bind on the client and never
 prepare. The cursor is Django's wrapper around psycopg's, so query logging,
 ``CaptureQueriesContext`` and error translation work as for any other.
 
+Its statements are written with psycopg's placeholders (``%(name)s``,
+``%s``, ``%%``) and sent with PostgreSQL's (``$1``, ``$2``, ...), converted
+once per statement text (:func:`numbered`). psycopg converts them itself on
+every execution, caching only statements up to 4,096 characters; the
+search page's and the API detail's are longer, and parsing them again was a
+tenth of those requests' Python (callgrind).
+
 On SQLite it is simply Django's cursor.
 """
 
+import functools
 import itertools
 import re
 
@@ -32,20 +40,38 @@ def prepared_cursor(using=DEFAULT_DB_ALIAS):
     connection = connections[using]
     if connection.vendor != "postgresql":
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
     # What connection.cursor() does, with a server-binding cursor instead.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         connection.validate_thread_sharing()
-        cursor = ServerBindingCursor(connection.connection)
-        if connection.queries_logged:
-            return _DebugCursor(cursor, connection)
-        return connection.make_cursor(cursor)
+        cursor = _raw_cursor_class()(connection.connection)
+        return (_DebugCursor if connection.queries_logged else _NumberingCursor)(cursor, connection)
 
 
-class _DebugCursor(CursorWrapper):
+@functools.cache
+def _raw_cursor_class():
+    import psycopg
+    from django.db.backends.postgresql.base import CursorMixin
+
+    # Django's server-binding cursor (ServerBindingCursor), taking $n placeholders.
+    return type("RawServerBindingCursor", (CursorMixin, psycopg.RawCursor), {})
+
+
+class _NumberingCursor(CursorWrapper):
+    """Django's cursor wrapper (execute wrappers, error translation), sending
+    each statement with its placeholders numbered (:func:`numbered`)."""
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        return super()._execute(*_numbered_statement(sql, params), *ignored_wrapper_args)
+
+    def _executemany(self, sql, param_list, *ignored_wrapper_args):
+        text, keys = numbered(sql)
+        param_list = [_ordered(params, keys) for params in param_list]
+        return super()._executemany(text, param_list, *ignored_wrapper_args)
+
+
+class _DebugCursor(_NumberingCursor):
     """Logs its queries as Django's debug cursor does (``connection.queries``,
     ``CaptureQueriesContext``), with the parameters put in on the client: a
     server-bound statement has no text of its own to log once prepared."""
@@ -54,6 +80,50 @@ class _DebugCursor(CursorWrapper):
         shown = self.db.ops.compose_sql(sql, params)
         with CursorDebugWrapper.debug_sql(self, shown):
             return super().execute(sql, params)
+
+
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s|%")
+
+
+@functools.lru_cache(maxsize=512)
+def numbered(sql):
+    """``(text, keys)``: ``sql`` with its psycopg placeholders as PostgreSQL
+    numbers them, ``%(name)s`` (the same number for the same name) or
+    ``%s`` as ``$1``, ``$2``, ... and ``%%`` as ``%``; ``keys`` are the
+    parameters' names (or positions) in that order."""
+    keys = []
+
+    def number(match):
+        text, name = match.group(), match.group(1)
+        if text == "%%":
+            return "%"
+        if text == "%":
+            raise ValueError(f"A lone % at {match.start()}: write %% for a percent sign.")
+        if name is None:
+            name = len(keys)  # positional: a parameter apiece
+        elif name in keys:
+            return f"${keys.index(name) + 1}"
+        if keys and isinstance(name, int) != isinstance(keys[0], int):
+            raise ValueError("A statement's placeholders are all named or all positional.")
+        keys.append(name)
+        return f"${len(keys)}"
+
+    return _PLACEHOLDER.sub(number, sql), tuple(keys)
+
+
+def _ordered(params, keys):
+    if isinstance(params, dict):
+        return [params[key] for key in keys]
+    if len(params) != len(keys):
+        raise ValueError(f"The statement takes {len(keys)} parameters, not {len(params)}.")
+    return list(params)
+
+
+def _numbered_statement(sql, params):
+    if params is None:
+        return sql, None  # no placeholders: sent as it is, as psycopg does
+    text, keys = numbered(sql)
+    return text, _ordered(params, keys)
 
 
 def one_of(column, values, using=DEFAULT_DB_ALIAS):

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from editorial.db import prepared_cursor
+from editorial.db import numbered, prepared_cursor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,6 +141,47 @@ def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids(cli
         )
         types = [row[0] for row in cursor.fetchall()]
     assert len(types) == 1 and "bigint[]" in types[0], types
+
+
+# --- Placeholders numbered once per statement ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        ("SELECT %(a)s, %(b)s, %(a)s", ("SELECT $1, $2, $1", ("a", "b"))),
+        ("SELECT %s, %s", ("SELECT $1, $2", (0, 1))),
+        # A doubled percent sign is one; a placeholder's look-alike after it is text.
+        ("SELECT '100%%', '%%(a)s' LIKE %(a)s", ("SELECT '100%', '%(a)s' LIKE $1", ("a",))),
+        ("SELECT 1", ("SELECT 1", ())),
+    ],
+)
+def test_placeholders_are_numbered_as_postgresql_numbers_them(sql, expected):
+    assert numbered(sql) == expected
+
+
+@pytest.mark.parametrize("sql", ["SELECT 5 % 2 = %s", "SELECT %s, %(a)s", "SELECT %(a)s, %s"])
+def test_a_lone_percent_sign_or_mixed_placeholders_are_refused(sql):
+    with pytest.raises(ValueError):
+        numbered(sql)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's placeholders")
+def test_a_long_statement_is_numbered_once_and_prepared_once():
+    """Longer than psycopg's cache (4,096 characters), which would parse it
+    again on every execution."""
+    padding = "x" * 5000
+    sql = f"SELECT %(a)s::int + %(b)s::int * %(a)s::int, '{padding}' LIKE '%%x', %(c)s::text"
+    numbered.cache_clear()
+    for a in range(1, 4):
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, {"a": a, "b": 10, "c": "100%"})
+            assert cursor.fetchone() == (a + 10 * a, True, "100%")
+    assert numbered.cache_info().misses == 1
+    assert _prepared(numbered(sql)[0]) == 1
+    with prepared_cursor() as cursor, pytest.raises(KeyError):
+        cursor.execute(sql, {"a": 1, "b": 2})
 
 
 # --- Health checks (alliance/postgresql/base.py) ------------------------------
