@@ -221,7 +221,7 @@ def test_an_unfiltered_lists_page_query_is_compiled_once_for_all_its_pages(clien
     (``Builder.page``'s shape); filtered lists compile theirs each time."""
     settings.API_ANON_RATE = "1000/min"
     bulk_world(12)
-    payloads._page_queries.clear()
+    db._page_queries.clear()
     listed, page = [], 1
     while True:
         body = client.get(f"{API}/recommendations/", {"page": page, "page_size": 5}).json()
@@ -232,11 +232,11 @@ def test_an_unfiltered_lists_page_query_is_compiled_once_for_all_its_pages(clien
     assert page > 2
     assert listed == _normalise(_reference("recommendations", detail=False))
     key = ((views.RecommendationViewSet, "list"), "default")
-    assert list(payloads._page_queries) == [key]
+    assert list(db._page_queries) == [key]
     status = listed[0]["status"]
     filtered = client.get(f"{API}/recommendations/", {"status": status, "page_size": 100})
     assert filtered.json()["results"] == [item for item in listed if item["status"] == status]
-    assert list(payloads._page_queries) == [key]
+    assert list(db._page_queries) == [key]
     # What is kept is what any request's queryset compiles to: a list's
     # base queryset depends on nothing of the request.
     settings.ALLOWED_HOSTS = ["partner.example"]
@@ -246,4 +246,4 @@ def test_an_unfiltered_lists_page_query_is_compiled_once_for_all_its_pages(clien
     ):
         assert client.get(f"{API}/{name}/", HTTP_HOST="partner.example").status_code == 200
         rows = viewset().base_queryset().values_list("pk", flat=True)[:1]
-        assert payloads._page_queries[((viewset, "list"), "default")] == db.page_query(rows)
+        assert db._page_queries[((viewset, "list"), "default")] == db.page_query(rows)

@@ -178,10 +178,10 @@ def test_a_lists_page_query_is_compiled_once_for_each_set_of_filter_values(
     each set of filter values (what it depends on): other values, other
     pages and rows; a page of the same values, the rows of that page; a
     search, compiled for every query."""
-    from editorial import selectors
+    from editorial import db
 
-    monkeypatch.setattr(selectors, "_page_queries", {})
-    compiled = spy(selectors, "page_query")
+    monkeypatch.setattr(db, "_page_queries", {})
+    compiled = spy(db, "_compile_page_query")
 
     def links(**params):
         response = client.get("/recommendations/", params)
