@@ -34,6 +34,7 @@ import re
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from psycopg.types.numeric import Int8
 
 
 def prepared_cursor(using=DEFAULT_DB_ALIAS):
@@ -126,14 +127,16 @@ def _numbered_statement(sql, params):
     return text, _ordered(params, keys)
 
 
-def one_of(column, values, using=DEFAULT_DB_ALIAS):
-    """``(sql, params)`` for "``column`` is one of ``values``": one array
+def one_of(column, ids, using=DEFAULT_DB_ALIAS):
+    """``(sql, params)`` for "``column`` is one of ``ids``": one array
     parameter on PostgreSQL (the statement reads the same for any number of
-    values, so it stays prepared), a placeholder apiece elsewhere."""
-    values = list(values)
+    ids, so it stays prepared), a placeholder apiece elsewhere. The ids go
+    as ``int8``s: psycopg would type a list by its largest number (``int2[]``
+    up to 32,767, then ``int4[]``), and prepare the statement once for each."""
+    ids = list(ids)
     if connections[using].vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+        return f"{column} = ANY(%s)", [[Int8(pk) for pk in ids]]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 def named_parameters(sql, params, prefix):

@@ -260,3 +260,29 @@ def test_a_connection_broken_while_idle_is_replaced_and_one_broken_within_the_wi
         request()
     assert db.connection is None
     assert request() not in (pid, replaced)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite not")
+def test_a_statement_on_a_list_of_ids_is_prepared_once_whatever_their_size():
+    """``one_of``'s ids go as int8s: psycopg would send small ones as an
+    int2[], larger ones as an int4[], and each would be prepared apart."""
+    from editorial import selectors
+
+    from .factories import RecommendationFactory, TopicFactory
+
+    topic = TopicFactory()
+    small, large = RecommendationFactory(), RecommendationFactory(id=70_000)
+    for recommendation in (small, large):
+        recommendation.topics.add(topic)
+    for _ in range(3):
+        for recommendation in (small, large):
+            tags = selectors._tags([recommendation.pk])
+            assert tags[(recommendation.pk, "topic")] == [selectors.Tag(topic.slug, topic.name)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text[] FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%l.recommendation_id = ANY($1)%%'"
+        )
+        types = [row[0] for row in cursor.fetchall()]
+    assert types == [["bigint[]", "bigint[]"]], types  # topics and actors
