@@ -127,15 +127,22 @@ def _numbered_statement(sql, params):
     return text, _ordered(params, keys)
 
 
+def bigints(ids):
+    """``ids`` as one array parameter of a prepared statement: each an
+    ``int8``. psycopg types a list of integers by its largest (``int2[]`` up
+    to 32,767, then ``int4[]``), and keeps a prepared statement per set of
+    parameter types: one statement text would be prepared, and planned, up
+    to three times on a connection."""
+    return [Int8(pk) for pk in ids]
+
+
 def one_of(column, ids, using=DEFAULT_DB_ALIAS):
     """``(sql, params)`` for "``column`` is one of ``ids``": one array
     parameter on PostgreSQL (the statement reads the same for any number of
-    ids, so it stays prepared), a placeholder apiece elsewhere. The ids go
-    as ``int8``s: psycopg would type a list by its largest number (``int2[]``
-    up to 32,767, then ``int4[]``), and prepare the statement once for each."""
+    ids, so it stays prepared; :func:`bigints`), a placeholder apiece elsewhere."""
     ids = list(ids)
     if connections[using].vendor == "postgresql":
-        return f"{column} = ANY(%s)", [[Int8(pk) for pk in ids]]
+        return f"{column} = ANY(%s)", [bigints(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 

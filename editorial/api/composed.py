@@ -21,8 +21,7 @@ builders against each other on PostgreSQL.
 
 from dataclasses import dataclass
 
-from psycopg.types.numeric import Int8
-
+from ..db import bigints
 from ..models import Claim, Document, Policy, Recommendation
 from ..sqljson import PUBLISHED, link, obj, partial_date, timestamp
 
@@ -129,11 +128,7 @@ class Statement:
         return self.sql.replace(self._PAGE, page)
 
     def params(self, links, ids=()):
-        # Each id an int8: psycopg types a list of integers by its largest
-        # (int2[], int4[] or int8[]), and keeps a prepared statement per set
-        # of parameter types: one statement text would be prepared, and
-        # planned, up to three times on a connection.
-        params = {"ids": [Int8(pk) for pk in ids]}
+        params = {"ids": bigints(ids)}
         for name in self.links:
             kind, target, key = LINKS[name]
             parts = links.api_parts(target, key) if kind == "api" else links.site_parts(target, key)
