@@ -253,6 +253,11 @@ class DocumentList(PublishedMixin, ListView):
     def get_queryset(self):
         return selectors.document_list(super().get_queryset())
 
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = rows = selectors.with_counts(rows)
+        return paginator, page, rows, is_paginated
+
 
 class DocumentDetail(PublishedMixin, DetailView):
     model = Document

@@ -13,6 +13,7 @@ from django.views.defaults import server_error
 
 from editorial import quotes
 from editorial.models import Claim, Document, Policy, Recommendation, Status
+from editorial.publishing import State
 from editorial.search import filter_search
 
 from .factories import (
@@ -356,6 +357,32 @@ def test_a_policy_page_uses_legislation_json_ld_for_a_cabinet_decision(client, s
     agreement = html(client.get("/policies/japan-rok-gsomia/"))
     data = json.loads(agreement.xpath("//script[@type='application/ld+json']")[0].text)
     assert data["@type"] == "CreativeWork"
+
+
+def test_the_document_list_counts_published_claims_and_recommendations_on_every_page(client):
+    # Two pages; the counted document on the second, which is counted alone.
+    documents = DocumentFactory.create_batch(26, published_on=datetime.date(2016, 1, 1))
+    counted = documents[-1]
+    ClaimFactory.create_batch(2, document=counted)
+    ClaimFactory(document=counted, state=State.DRAFT)
+    ClaimFactory(document=documents[0])
+    for state in (State.PUBLISHED, State.DRAFT):
+        RecommendationFactory(state=state).documents.add(counted)
+    DocumentFactory(slug="draft-paper", state=State.DRAFT)
+
+    published = Document.objects.published().count()  # the seed's too, if loaded
+    cards = {}
+    for page in range(1, (published - 1) // 25 + 2):
+        tree = html(client.get("/documents/", {"page": page}))
+        for card in tree.xpath('//li[@class="card"]'):
+            slug = card.xpath(".//h3/a/@href")[0].split("/")[2]
+            assert slug not in cards
+            cards[slug] = card.xpath('.//p[@class="card__source"]')[0].text_content()
+    assert len(cards) == published
+    assert {document.slug for document in documents} <= set(cards)
+    assert cards[counted.slug] == "1 recommendation · 2 quoted claims"
+    assert cards[documents[0].slug] == "0 recommendations · 1 quoted claim"
+    assert cards[documents[1].slug] == "0 recommendations · 0 quoted claims"
 
 
 def test_policy_list_shows_each_published_policy(client, seeded_site):
