@@ -8,7 +8,7 @@ Invariants live in the database as named constraints and are mirrored in
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, OuterRef, ProtectedError, Q, Subquery
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 from simple_history.models import HistoricalRecords
 
 from . import quotes
@@ -497,13 +497,36 @@ class StatusChange(Tracked):
         return display_at_precision(self.date, self.date_precision)
 
     def save(self, *args, **kwargs):
+        # A change moved to another recommendation leaves the first one's
+        # history too: both statuses follow.
+        moved_from = (
+            StatusChange.objects.filter(pk=self.pk)
+            .exclude(recommendation=self.recommendation_id)
+            .values_list("recommendation", flat=True)
+            .first()
+            if self.pk
+            else None
+        )
         super().save(*args, **kwargs)
         self.recommendation.refresh_status()
+        if moved_from is not None:
+            Recommendation.objects.get(pk=moved_from).refresh_status()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.recommendation.refresh_status()
-        return result
+
+def refresh_status_after_deletion(sender, instance, **kwargs):
+    """The recommendation's status follows a deleted change, whichever path
+    (admin, "delete selected", shell, queryset) deleted it. (Deleting the
+    recommendation itself deletes its changes first: it still exists here.)"""
+    recommendation = Recommendation.objects.filter(pk=instance.recommendation_id).first()
+    if recommendation is not None:
+        recommendation.refresh_status()
+
+
+post_delete.connect(
+    refresh_status_after_deletion,
+    sender=StatusChange,
+    dispatch_uid="editorial_refresh_status_after_deletion",
+)
 
 
 # --- What others depend on ------------------------------------------------------

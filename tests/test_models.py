@@ -169,13 +169,46 @@ def test_current_status_is_that_of_the_latest_change():
         "year",
     )
     StatusChange.objects.filter(recommendation=recommendation).delete()
-    recommendation.refresh_status()
     current = Recommendation.objects.get(pk=recommendation.pk)
     assert (current.status, current.status_date, current.status_date_precision) == (
         "proposed",
         None,
         "",
     )
+
+
+def test_deleting_changes_in_bulk_refreshes_the_status():
+    # As the admin's "delete selected" does: a queryset's delete(), which
+    # calls no model's delete().
+    recommendation = RecommendationFactory()
+    StatusChangeFactory(recommendation=recommendation, status="adopted")
+    latest = StatusChangeFactory(
+        recommendation=recommendation, status="implemented", date=datetime.date(2021, 1, 1)
+    )
+    other = StatusChangeFactory(status="rejected")
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "implemented"
+    StatusChange.objects.filter(pk__in=[latest.pk, other.pk]).delete()
+    assert Recommendation.objects.get(pk=recommendation.pk).status == "adopted"
+    assert Recommendation.objects.get(pk=other.recommendation_id).status == "proposed"
+
+
+def test_moving_a_change_to_another_recommendation_refreshes_both():
+    source, target = RecommendationFactory(), RecommendationFactory()
+    StatusChangeFactory(recommendation=source, status="adopted")
+    moved = StatusChangeFactory(
+        recommendation=source, status="implemented", date=datetime.date(2021, 1, 1)
+    )
+    moved.recommendation = target
+    moved.save()
+    assert Recommendation.objects.get(pk=source.pk).status == "adopted"
+    assert Recommendation.objects.get(pk=target.pk).status == "implemented"
+
+
+def test_deleting_a_recommendation_deletes_its_changes_without_error():
+    recommendation = RecommendationFactory()
+    StatusChangeFactory(recommendation=recommendation, status="adopted")
+    recommendation.delete()
+    assert not StatusChange.objects.exists()
 
 
 def test_every_save_increments_the_version():
