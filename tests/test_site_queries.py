@@ -230,7 +230,10 @@ def pages(corpus):
             None,
         ),
         "status feed": ("/feeds/status/", 1, None),
-        "sitemap": ("/sitemap.xml", 4, None),
+        # The index: each section's count and newest change; a section's
+        # page: its count and its rows.
+        "sitemap": ("/sitemap.xml", 8, None),
+        "sitemap section": ("/sitemap-claims.xml", 2, None),
     }
 
 
@@ -281,6 +284,7 @@ PAGE_NAMES = [
     "search, one kind",
     "status feed",
     "sitemap",
+    "sitemap section",
 ]
 
 

@@ -132,6 +132,10 @@ PUBLIC_PAGES = [
     "/policies/visible-law/",
     "/feeds/status/",
     "/sitemap.xml",
+    *(
+        f"/sitemap-{section}.xml"
+        for section in ("pages", "recommendations", "documents", "policies", "claims")
+    ),
     *(f"/search/?q={marker}" for marker in MARKERS),
     *(
         f"/search/?q={marker}&kind={kind}"
