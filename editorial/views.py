@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import citations, fragments, linked_data, passages, selectors
@@ -289,7 +289,7 @@ class DocumentDetail(PublishedMixin, DetailView):
         )
 
 
-@require_GET
+@require_safe
 def document_citation(request, slug, fmt):
     """A citation file (BibTeX, RIS or CSL-JSON) for a published document."""
     if fmt not in citations.FORMATS:

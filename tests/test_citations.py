@@ -260,3 +260,11 @@ def test_highwire_tags_name_each_author_and_the_date_at_precision(report):
     assert ("citation_publication_date", "2022/12") in citations.highwire_tags(
         month, absolute_url="https://x.test/"
     )
+
+
+def test_a_citation_answers_head_as_every_page_does_and_refuses_writes(client, report):
+    url = reverse("editorial:document-citation", kwargs={"slug": report.slug, "fmt": "ris"})
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == client.get(url)["Content-Type"]
+    assert client.post(url).status_code == 405
