@@ -98,6 +98,27 @@ def test_a_path_under_the_api_that_names_nothing_is_a_json_404(client):
     assert "/api/v1/" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/api/v1/claims?page=2", "/api/v1/claims/?page=2"),
+        ("/api/v1/recommendations/deploy-aegis", "/api/v1/recommendations/deploy-aegis/"),
+    ],
+)
+def test_a_read_of_an_endpoint_without_its_trailing_slash_is_redirected(client, path, target):
+    for method in (client.get, client.head):
+        response = method(path)
+        assert response.status_code == 301
+        assert response["Location"] == target
+
+
+def test_a_path_that_names_nothing_even_with_a_slash_stays_a_json_404(client):
+    for path in ("/api/v1/nothing", "/api/v1/claims/1/nothing"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json()["detail"].startswith("There is no API endpoint")
+
+
 def test_an_unacceptable_accept_header_is_a_406_in_json(client):
     response = client.get(f"{API}/documents/", headers={"Accept": "application/xml"})
     assert response.status_code == 406

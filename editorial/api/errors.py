@@ -7,7 +7,8 @@ only makes the body uniform, and gives URLs under ``/api/v1/`` that match no
 endpoint the same JSON 404 as a missing item.
 """
 
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,7 +39,17 @@ def exception_handler(exc, context):
 
 
 def not_found(request, *args, **kwargs):
-    """A path under the API that names no endpoint."""
+    """A path under the API that names no endpoint; or, for a read, one that
+    would with a slash at its end, its permanent redirect there (what Django's
+    APPEND_SLASH does elsewhere; this catch-all route leaves it no 404 to act
+    on)."""
+    if request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return JsonResponse(
         {"detail": f"There is no API endpoint at {request.path}. The index is at /api/v1/."},
         status=404,
