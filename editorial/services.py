@@ -105,6 +105,22 @@ class ParsedDocument:
     values: dict = field(default_factory=dict)
 
 
+class _DatesAsTextLoader(yaml.SafeLoader):
+    """YAML's safe loader with dates left as text, for ``PartialDate`` to read:
+    it names the key and the problem, where YAML's own conversion failed with
+    a bare ``ValueError`` on an impossible date (an unquoted 2020-02-30)."""
+
+
+_DatesAsTextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text):
+    return yaml.load(text, Loader=_DatesAsTextLoader)  # a SafeLoader: no Python objects
+
+
 def parse_document_file(path):
     """Read a Markdown file with YAML front matter into document values.
 
@@ -122,6 +138,9 @@ def parse_document_file(path):
             path, f"is not valid UTF-8 (undecodable byte at position {exc.start})"
         ) from None
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportProblem(path, f"contains a NUL character (line {line})")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise ImportProblem(path, "has no front matter (the first line must be '---')")
@@ -130,7 +149,7 @@ def parse_document_file(path):
     except StopIteration:
         raise ImportProblem(path, "front matter is not closed by a '---' line") from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = _load_yaml("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -140,7 +159,7 @@ def parse_document_file(path):
         raise ImportProblem(path, "front matter must be a mapping of keys to values")
     body = "\n".join(lines[end + 1 :]).strip("\n")
 
-    unknown = sorted(set(meta) - _DOCUMENT_FIELDS)
+    unknown = sorted(str(key) for key in set(meta) - _DOCUMENT_FIELDS)
     if unknown:
         raise ImportProblem(path, f"unknown front matter key(s): {', '.join(unknown)}")
     title = meta.get("title")
@@ -236,7 +255,7 @@ def load_seed(*, path, state=State.PUBLISHED):
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ImportProblem(path, f"cannot be loaded: {exc}") from None
     stats = {}

@@ -85,6 +85,13 @@ MALFORMED = {
     "no-front-matter.md": ("Just text.\n", "no front matter"),
     "bad-date.md": (GOOD.replace('"2019-03"', '"March 2019"'), "bad 'published' date"),
     "unclosed.md": ("---\ntitle: x\n", "not closed"),
+    # YAML reads an unquoted date itself; an impossible one is still a bad date.
+    "impossible-date.md": (
+        GOOD.replace('"2019-03"', "2020-02-30"),
+        "bad 'published' date: day is out of range for month",
+    ),
+    "number-key.md": (GOOD.replace("---\n\n", "2016: x\nyes: 1\n---\n\n"), "key(s): 2016, True"),
+    "nul.md": (GOOD.replace("This paper is good.", "This paper\x00 is good."), "NUL character"),
 }
 
 
@@ -109,6 +116,20 @@ def test_undecodable_bytes_are_reported(tmp_path):
         call_command("import_corpus", str(path), stdout=StringIO(), stderr=err)
     assert "latin1.md" in err.getvalue() and "not valid UTF-8" in err.getvalue()
     assert not Document.objects.exists()
+
+
+def test_a_folder_skips_notes_in_capitals_but_not_a_file_named_by_a_year(tmp_path):
+    (tmp_path / "2016.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "EDITORIAL_NOTES.md").write_text("Notes, no front matter.", encoding="utf-8")
+    run(tmp_path)
+    assert list(Document.objects.values_list("slug", flat=True)) == ["2016"]
+
+
+def test_an_unquoted_date_is_read_as_the_text_it_is(tmp_path):
+    path = tmp_path / "good-paper.md"
+    path.write_text(GOOD.replace('"2019-03"', "2019-03-05"), encoding="utf-8")
+    run(path)
+    assert Document.objects.get(slug="good-paper").published_display == "5 March 2019"
 
 
 def test_good_files_import_even_when_a_neighbour_is_malformed(tmp_path):

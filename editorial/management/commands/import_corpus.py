@@ -39,8 +39,9 @@ class Command(BaseCommand):
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
-                # Notes and READMEs beside the documents are not documents.
-                files.extend(p for p in sorted(path.glob("*.md")) if p.stem.upper() != p.stem)
+                # Notes and READMEs beside the documents (names in capitals,
+                # EDITORIAL_NOTES.md) are not documents; 2016.md is.
+                files.extend(p for p in sorted(path.glob("*.md")) if not p.stem.isupper())
             elif path.exists():
                 files.append(path)
             else:
