@@ -217,8 +217,25 @@ class Claim(Publishable):
     def needs_attention(self):
         return bool(self.anchor_problem)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._saved_anchor = (
+            instance.__dict__.get("document_id"),
+            instance.__dict__.get("quote"),
+        )
+        return instance
+
     def clean(self):
         if self.document_id is None or not self.quote:
+            return
+        if (self.document_id, self.quote) == getattr(self, "_saved_anchor", None):
+            # The quote as stored, which this edit leaves alone: if the text no
+            # longer holds it (its document was edited, in this same form or
+            # before), it is flagged, as the document's save flags it, and the
+            # editor's other changes are saved; only a quote the editor typed
+            # must be found.
+            self.reanchor(self.document.body)
             return
         try:
             found = quotes.anchor(self.document.body, self.quote, near=self.start_offset or None)

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from editorial.models import Claim, Document, Recommendation
 
+from .adminforms import change_form
 from .factories import (
     ActorFactory,
     ClaimFactory,
@@ -65,6 +66,52 @@ def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
     assert "does not occur in the document" in page
     assert "a Japanese space agency within the Ministry of Defense" in page
     assert Claim.objects.count() == 1
+
+
+QUOTE = "sign a Japan-South Korea General Security of Military Information Agreement"
+
+
+def _document_form(client, document):
+    url = reverse("admin:editorial_document_change", args=[document.pk])
+    return url, change_form(client, url)
+
+
+def test_editing_the_text_away_from_a_quote_flags_the_claim_and_saves(alice_client):
+    claim = ClaimFactory(quote=QUOTE)
+    old_offsets = (claim.start_offset, claim.end_offset)
+    url, form = _document_form(alice_client, claim.document)
+    form["body"] = form["body"].replace("General Security", "Intelligence Sharing")
+    response = alice_client.post(url, form.data())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    claim.refresh_from_db()
+    assert "Intelligence Sharing" in claim.document.body
+    assert "does not occur" in claim.anchor_problem
+    assert (claim.start_offset, claim.end_offset) == old_offsets
+
+
+def test_a_document_with_a_flagged_claim_can_still_be_saved(alice_client):
+    claim = ClaimFactory(quote=QUOTE)
+    document = claim.document
+    document.body = document.body.replace("General Security", "Intelligence Sharing")
+    document.save()  # as a re-import would: the claim is flagged
+    url, form = _document_form(alice_client, document)
+    form["title"] = "Renamed"
+    form["claims-0-summary"] = "Edited while flagged."
+    assert alice_client.post(url, form.data()).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.document.title, claim.summary) == ("Renamed", "Edited while flagged.")
+    assert "does not occur" in claim.anchor_problem
+
+
+def test_a_quote_the_editor_types_must_still_occur(alice_client):
+    claim = ClaimFactory(quote=QUOTE)
+    url, form = _document_form(alice_client, claim.document)
+    form["claims-0-quote"] = "create a Japanese space command within the Ministry of Defense"
+    response = alice_client.post(url, form.data())
+    assert response.status_code == 200
+    assert "does not occur in the document" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.quote == QUOTE and claim.anchor_problem == ""
 
 
 def test_adding_a_claim_with_a_found_quote_stores_its_anchor(alice_client):
