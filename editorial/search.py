@@ -19,15 +19,17 @@ CANDIDATES of them (``filter_search``), so a search costs the same at any
 size. Snippets, and each result's heading with the words found marked, come
 from ``ts_headline``, computed only for the rows being shown.
 
-On SQLite the fallback matches every word (case-insensitively) in any of the
-searchable fields, in the list's usual order.
+On SQLite the fallback matches every word (case-insensitively, as a part of
+any searchable field), in the list's usual order, and follows the same
+syntax: a "quoted phrase" is matched whole, ``-word`` excludes, ``or`` joins
+alternatives.
 """
 
 import datetime
 import functools
 import re
 from functools import reduce
-from operator import and_, or_
+from operator import or_
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
@@ -170,14 +172,18 @@ def filter_search(queryset, q):
         candidates = _candidates(queryset, query).values("pk")[: candidates_for(model)]
         return _with_rank(queryset.filter(_among(candidates)), query).order_by("-rank", "pk")
     fields = [f for names in WEIGHTS[model].values() for f in names]
-    words = _words(q)
-    if not words:
+    alternatives = []
+    for terms in _fallback_terms(q):
+        condition = Q()
+        for text, excluded in terms:
+            found = reduce(or_, (Q(**{f"{field}__icontains": text}) for field in fields))
+            condition &= ~found if excluded else found
+        alternatives.append(condition)
+    if not alternatives:
         return queryset.none()
-    condition = reduce(
-        and_,
-        (reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)) for word in words),
+    return queryset.filter(reduce(or_, alternatives)).annotate(
+        rank=Value(0.0, output_field=FloatField())
     )
-    return queryset.filter(condition).annotate(rank=Value(0.0, output_field=FloatField()))
 
 
 def _among(candidates):
@@ -291,6 +297,27 @@ class RankedMatches:
             return []
         limit = page.stop - offset
         return ranked_ids(self.queryset, self.q, offset=offset, limit=limit, shape=self.shape)
+
+
+def _fallback_terms(q):
+    """``q`` read as ``websearch_to_tsquery`` reads it, for the fallback:
+    alternatives (split by ``or``), each a list of ``(text, excluded)``
+    terms that must all hold; a "quoted phrase" is one term, ``-word`` (or
+    ``-"phrase"``) is excluded."""
+    alternatives, terms = [], []
+    for match in re.finditer(r'(-?)"([^"]*)"?|(\S+)', q):
+        minus, phrase, token = match.groups()
+        if token is None:
+            text = " ".join(phrase.split())
+            terms += [(text, minus == "-")] if text else []
+        elif token.lower() == "or":
+            alternatives.append(terms)
+            terms = []
+        else:
+            excluded = token.startswith("-")
+            words = (w.strip("-") for w in re.findall(r"[\w'-]+", token.lstrip("-")))
+            terms += [(word, excluded) for word in words if word]
+    return [terms for terms in [*alternatives, terms] if terms]
 
 
 def _words(q):
