@@ -608,3 +608,21 @@ def test_a_searched_page_builds_the_orm_search_only_to_count(client, spy, path):
     ordered = get(client, f"{path}/", q="aegis", ordering="-updated_at")
     assert ordered["count"] == 3
     assert [q for _queryset, q in calls] == ["aegis"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
+)
+@pytest.mark.parametrize(
+    "q", ["aegis 100%", "aegis %(ids)s", "aegis $1", "aegis O'Hanlon's", "aegis \\' or 1=1; --"]
+)
+def test_a_search_with_sql_characters_finds_what_the_site_finds(client, q):
+    # The words are written into the statement that ranks and composes the
+    # page: quoted, and its placeholders left alone.
+    from editorial import search
+
+    for n in range(3):
+        ClaimFactory(quote=AEGIS, summary=f"Aegis 100% $1 O'Hanlon's %(ids)s plan #{n}")
+    expected = list(search.filter_search(Claim.objects.published(), q).values_list("pk", flat=True))
+    page = get(client, "claims/", q=q)
+    assert expected and [item["id"] for item in page["results"]] == expected
