@@ -120,20 +120,24 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite not")
-def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids(client):
-    """A searched page's items are composed for its list of ids: one
-    prepared statement for ids of any size (psycopg would send small ones as
-    an int2[], larger ones as an int4[], and each would be prepared apart)."""
+def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids():
+    """Items composed for a list of ids (a page whose query a statement
+    cannot embed, ``api.payloads``): one prepared statement for ids of any
+    size (psycopg would send small ones as an int2[], larger ones as an
+    int4[], and each would be prepared apart)."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from editorial.api.payloads import ClaimBuilder
+
     from .factories import ClaimFactory
 
-    ClaimFactory(summary="Kestrelwatch radars, two of them")
-    ClaimFactory(summary="Kestrelwatch radars, one")
-    ClaimFactory(id=70_000, summary="Zephyrine radars, two of them")
-    ClaimFactory(id=70_001, summary="Zephyrine radars, one")
+    small = [ClaimFactory().pk, ClaimFactory().pk]
+    large = [ClaimFactory(id=70_000).pk, ClaimFactory(id=70_001).pk]
+    builder = ClaimBuilder(Request(RequestFactory().get("/")))
     for _ in range(3):
-        for word in ("kestrelwatch", "zephyrine"):
-            response = client.get("/api/v1/claims/", {"q": word})
-            assert response.status_code == 200 and response.json()["count"] == 2
+        for ids in (small, large):
+            assert [item["id"] for item in builder.items(ids)] == ids
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT parameter_types::text[] FROM pg_prepared_statements"
