@@ -46,7 +46,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
-from .db import NOTHING, prepared_cursor
+from .db import prepared_cursor
 from .models import Claim, Document, Policy, Recommendation
 from .sqljson import PUBLISHED
 
@@ -231,26 +231,18 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
     candidates are ranked as they are found and only the page's ids leave
     the statement: on the 100k-claim corpus a page of claims matching
     "missile defense" took 1.2 ms instead of 2.2-2.5, planning included
-    (pgbench). Not prepared: its plan must see the query's words.
+    (pgbench). Its plan must see the query's words: they are written into
+    the statement (quoted by psycopg), which is then prepared from its second
+    execution on a connection (``db.prepared_cursor``), planned for them; a
+    generic plan, blind to them, made the search page's ranking of "missile
+    defense" twelve times as dear (32.7 ms against 2.7, bench/ database). A
+    search asked for again skips its planning: 0.74 ms against 1.0 for a page
+    of claims matching "missile defense" (pgbench); another costs what it did.
 
     ``shape`` (hashable), if given, says that ``queryset`` is the same for
     every call with that shape (a list searched and not otherwise
     filtered): its statement is then compiled once per process, with the
     query's words a parameter like any other."""
-    statement = ranked_statement(queryset, q, shape=shape)
-    if statement is EmptyResultSet:
-        return []
-    sql, params = statement
-    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-def ranked_statement(queryset, q, *, shape=None):
-    """``(sql, params)`` of the statement that gives ``ranked_ids``' ids,
-    without its limits (``EmptyResultSet`` if ``queryset`` matches nothing);
-    ``shape`` as for ``ranked_ids``."""
     q = clean_query(q)
     key = None if shape is None else (shape, queryset.db, candidates_for(queryset.model))
     compiled = _ranked_statements.get(key) if key is not None else None
@@ -258,10 +250,16 @@ def ranked_statement(queryset, q, *, shape=None):
         compiled = _ranked_statement(queryset, q if key is None else _ANY_QUERY)
         if key is not None:
             _ranked_statements[key] = compiled
-    if compiled is EmptyResultSet or key is None:
-        return compiled
+    if compiled is EmptyResultSet:
+        return []
     sql, params = compiled
-    return sql, [q if param == _ANY_QUERY else param for param in params]
+    if key is not None:
+        params = [q if param == _ANY_QUERY else param for param in params]
+    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+    sql = connections[queryset.db].ops.compose_sql(sql, params)
+    with prepared_cursor(queryset.db) as cursor:
+        cursor.execute(sql.replace("%", "%%"), {})
+        return [row[0] for row in cursor.fetchall()]
 
 
 # Stands for the query's words in a statement compiled once for any of
@@ -288,8 +286,7 @@ class RankedMatches:
     """The matches of ``q`` among ``queryset``, in ``filter_search``'s order,
     as a paginator takes them: :meth:`count` counts them (what
     ``filter_search(queryset, q).count()`` gives), and a slice is that
-    page (:class:`RankedPage`: its ids, ``ranked_ids`` given ``shape``, or
-    their query for a statement to run). Nothing is built or run
+    page's ids (``ranked_ids``, given ``shape``). Nothing is built or run
     before it is asked for: a list whose count is cached builds no
     ``filter_search`` query."""
 
@@ -305,49 +302,8 @@ class RankedMatches:
         offset = page.start or 0
         if page.stop is None or page.stop <= offset:
             return []
-        return RankedPage(self, offset, page.stop - offset)
-
-
-class RankedPage:
-    """A page of :class:`RankedMatches`: its ids, read when first asked for
-    (``ranked_ids``); or, for a statement that composes the page's items
-    itself, the query of those ids (:meth:`page_query`), which it then runs
-    inside it: one statement, not two (``api.payloads``)."""
-
-    def __init__(self, matches, offset, limit):
-        self.matches, self.offset, self.limit = matches, offset, limit
-        self._ids = None
-
-    def page_query(self):
-        """The query of the page's ids without its limits, its values written
-        in (as ``db.page_query``'s): the statement then reads the same for
-        the same search, and is prepared from its second execution on a
-        connection, planned for its words (a generic plan, blind to them,
-        made the search page's ranking of "missile defense" twelve times as
-        dear: 32.7 ms against 2.7, bench/ database). One statement where
-        there were two: 2.8 ms a request in-process instead of 3.8 (the
-        API's claims searched for "missile defense", bench/ database).
-        ``db.NOTHING`` if it matches nothing."""
-        matches = self.matches
-        statement = ranked_statement(matches.queryset, matches.q, shape=matches.shape)
-        if statement is EmptyResultSet:
-            return NOTHING
-        sql, params = statement
-        return connections[matches.queryset.db].ops.compose_sql(sql, params).replace("%", "%%")
-
-    def _read(self):
-        if self._ids is None:
-            m = self.matches
-            self._ids = ranked_ids(
-                m.queryset, m.q, offset=self.offset, limit=self.limit, shape=m.shape
-            )
-        return self._ids
-
-    def __iter__(self):
-        return iter(self._read())
-
-    def __len__(self):
-        return len(self._read())
+        limit = page.stop - offset
+        return ranked_ids(self.queryset, self.q, offset=offset, limit=limit, shape=self.shape)
 
 
 def _fallback_terms(q):

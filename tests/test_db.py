@@ -121,8 +121,8 @@ def test_the_hot_pages_statements_are_planned_once_not_per_request(client, setti
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite not")
 def test_items_composed_for_a_list_of_ids_are_one_statement_whatever_the_ids():
-    """Items composed for a list of ids (a page whose query a statement
-    cannot embed, ``api.payloads``): one prepared statement for ids of any
+    """Items composed for a list of ids (a searched page's, ranked first,
+    ``api.payloads``): one prepared statement for ids of any
     size (psycopg would send small ones as an int2[], larger ones as an
     int4[], and each would be prepared apart)."""
     from django.test import RequestFactory

@@ -22,7 +22,7 @@ import orjson
 from django.db import connections
 from django.db.models import QuerySet
 
-from .. import db, search
+from .. import db
 from ..dates import iso_at_precision
 from ..db import lookup_sql, prepared_cursor
 from ..models import (
@@ -179,14 +179,7 @@ class Builder:
         of ids (a sliced ``values_list("pk")``), which the statement then
         runs itself."""
         sql = None
-        if isinstance(rows, search.RankedPage):
-            if rows.limit <= 0:
-                return "[]"
-            page_query = rows.page_query()
-            if page_query is db.NOTHING:
-                return "[]"
-            sql, params = statement.for_page(self.links, page_query, rows.offset, rows.limit)
-        elif isinstance(rows, QuerySet):
+        if isinstance(rows, QuerySet):
             offset, limit = rows.query.low_mark, rows.query.high_mark - rows.query.low_mark
             if limit <= 0:
                 return "[]"
