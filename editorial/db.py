@@ -225,4 +225,12 @@ def _compile_page_query(ids):
     # One column, the id: a DISTINCT page also selects what it is ordered by.
     if compiler.col_count != 1 or query.distinct or query.combinator:
         return None
-    return connections[ids.db].ops.compose_sql(sql, params).replace("%", "%%")
+    return written_in(sql, params, ids.db)
+
+
+def written_in(sql, params, using=DEFAULT_DB_ALIAS):
+    """``sql`` with its ``params`` written in as literals (quoted by psycopg,
+    as Django's own queries are) and ``%`` doubled, for :func:`prepared_cursor`:
+    the statement then reads the same for the same values, and is prepared
+    and planned for them."""
+    return connections[using].ops.compose_sql(sql, params).replace("%", "%%")

@@ -39,14 +39,14 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Func, Q, Value
 from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
-from .db import prepared_cursor
+from .db import prepared_cursor, written_in
 from .models import Claim, Document, Policy, Recommendation
 from .sqljson import PUBLISHED
 
@@ -256,9 +256,8 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
     if key is not None:
         params = [q if param == _ANY_QUERY else param for param in params]
     sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
-    sql = connections[queryset.db].ops.compose_sql(sql, params)
     with prepared_cursor(queryset.db) as cursor:
-        cursor.execute(sql.replace("%", "%%"), {})
+        cursor.execute(written_in(sql, params, queryset.db), {})
         return [row[0] for row in cursor.fetchall()]
 
 
