@@ -113,6 +113,53 @@ def test_a_word_cut_at_the_edge_of_the_snippet_window_is_no_match():
     assert "<mark>partisan" not in result.snippet
 
 
+FILLER = "The alliance met again to discuss burden sharing. "  # no query's word
+
+
+def _snippet(document, q):
+    [result] = add_snippets(filter_search(Document.objects.filter(pk=document.pk), q), q)
+    return str(result.snippet)
+
+
+@postgres_only
+def test_a_match_past_the_first_window_is_shown_from_around_the_first_one():
+    from editorial import search
+
+    document = DocumentFactory(
+        body=FILLER * 100
+        + "The Korean War came first. "  # "Korean" is not "Korea"
+        + FILLER * 60
+        + "Later Korea signed the agreement. "
+        + FILLER * 100
+        + "At the very end Korea appears again."
+    )
+    assert document.body.index("Later Korea") > search.HEADLINE_WINDOW
+    snippet = _snippet(document, "korea")
+    assert "<mark>Korea</mark> signed" in snippet
+    # Cut from a window around the first match, not from the whole text,
+    # whose headline would show the last one too.
+    assert "very end" not in snippet
+    assert "<mark>Korean" not in snippet
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "words, q, marked",
+    [
+        ("new defense policies were adopted", "policy", "policies"),  # stemmed polici
+        ("a dying alliance", "dying", "dying"),  # stemmed die: the whole text is read
+        ("a missile defense system", "missile defense", "missile"),  # both: the whole text
+        ("F-35 (c++) [fighters] cost $100", "F-35 c++ [fighters]", "fighters"),
+        ("Japan acts alone", "japan -korea", "Japan"),
+        ("the Aegis Ashore system", "zeppelin or aegis", "Aegis"),
+    ],
+)
+def test_a_match_past_the_first_window_is_marked_however_it_is_spelled(words, q, marked):
+    body = FILLER * 100 + words + " " + FILLER * 100 + " the defense of it."
+    document = DocumentFactory(body=body)
+    assert f"<mark>{marked}</mark>" in _snippet(document, q)
+
+
 def test_websearch_syntax_on_either_database(claims):
     # The hint on the search page promises it; the SQLite fallback keeps it.
     aegis, gsomia, space = claims
