@@ -361,8 +361,8 @@ def add_snippets(objects, q, *, max_words=35):
 #
 # 1. the first HEADLINE_WINDOW characters (a few paragraphs);
 # 2. else NEAR_WINDOW characters around the first word in the text that
-#    begins as one of the query's words is stemmed (a regular expression,
-#    about 0.3 ms for either paper): a word past the first paragraphs, as
+#    begins as one of the query's words is stemmed (a regular expression:
+#    0.3 and 0.4 ms for those papers): a word past the first paragraphs, as
 #    in most of the seed's papers, costs that instead of the whole text;
 # 3. else the whole text: a word whose stem is not how it begins ("dying"
 #    is stemmed "die").
@@ -445,22 +445,22 @@ def _headline_sql(model, rows):
     def marks(headline):
         return f"strpos({headline}, chr({ord(_START)})) > 0"
 
-    whole = headline(text)
+    otherwise = headline(text)  # the whole text's
     if model in LONG_TEXT:
         # The near window's headline if it marks a query word, else the whole text's.
         first = f"regexp_instr({text}, {_WORDS}, 1, 1, 0, 'i')"
         near = _window(text, "place.start", "%(near)s")
-        whole = (
-            f"(SELECT CASE WHEN {marks('near.h')} THEN near.h ELSE {whole} END"
+        otherwise = (
+            f"(SELECT CASE WHEN {marks('near.h')} THEN near.h ELSE {otherwise} END"
             f" FROM (SELECT {headline(near)} AS h FROM (SELECT CASE WHEN found.at > 0"
             f" THEN greatest(1, found.at - %(near_lead)s) END AS start FROM (SELECT {first} AS at"
             " OFFSET 0) AS found OFFSET 0) AS place OFFSET 0) AS near)"
         )
     return (
         # The first window's headline if it marks a query word (or the window
-        # is the whole text); else ``whole``. A CASE runs only the branch it takes.
+        # is the whole text); else ``otherwise``. A CASE runs only the branch it takes.
         f"SELECT item.{pk}, CASE WHEN {marks('head.h')} OR NOT head.cut THEN head.h"
-        f" ELSE {whole} END,"
+        f" ELSE {otherwise} END,"
         # A heading is short: all of it, every match marked.
         f" ts_headline(%(config)s::regconfig, COALESCE(item.{heading}, ''), query,"
         " %(heading_options)s)"
