@@ -176,8 +176,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A broad search ranks the first matches a scan yields; with synchronized
     # scans a sequential scan starts wherever a concurrent one is, and the
     # same search could rank other rows from one request to the next. Off.
+    # A page read priced as the data being in memory or on SSD, not on a
+    # spinning disk (PostgreSQL's default of 4 against a sequential read's 1):
+    # at 4 the planner walked claims' search matches by their rows rather
+    # than by the index that holds their vectors (editorial.search), at
+    # twice the cost; no other page's plan changed for the worse (bench/).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c jit=off -c synchronize_seqscans=off"
+        "-c jit=off -c synchronize_seqscans=off -c random_page_cost=1.1"
     )
     # The hand-written statements of the hottest pages are prepared once per
     # connection (editorial.db); off for a transaction-mode pooler (PgBouncer

@@ -227,6 +227,7 @@ class Claim(Publishable):
         return instance
 
     def clean(self):
+        self._check_vector_size()
         if self.document_id is None or not self.quote:
             return
         if (self.document_id, self.quote) == getattr(self, "_saved_anchor", None):
@@ -243,6 +244,24 @@ class Claim(Publishable):
             raise ValidationError({"quote": exc.message}) from None
         self.start_offset, self.end_offset = found.start, found.end
         self.anchor_problem = ""
+
+    def _check_vector_size(self):
+        """The check constraint ``claim_vector_fits`` (PostgreSQL), said
+        before the database refuses the row (see ``search.CLAIM_VECTOR_BYTES``)."""
+        from . import search
+
+        size = search.claim_vector_bytes(self.summary, self.quote)
+        if size is not None and size > search.CLAIM_VECTOR_BYTES:
+            raise ValidationError(
+                {
+                    "quote": (
+                        "This quote is too long to be searched: quote the passage that "
+                        "makes the claim (with its summary, about 2,000 characters of "
+                        f"ordinary text at most; this one's search entry is {size:,} bytes, "
+                        f"the limit {search.CLAIM_VECTOR_BYTES:,})."
+                    )
+                }
+            )
 
     def reanchor(self, body):
         """Check the quote against a document's new ``body``.

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.urls import reverse
 
 from editorial.models import Claim, Document, Recommendation
@@ -8,6 +9,7 @@ from .adminforms import change_form
 from .factories import (
     ActorFactory,
     ClaimFactory,
+    DocumentFactory,
     EvidenceFactory,
     PolicyFactory,
     StatusChangeFactory,
@@ -66,6 +68,29 @@ def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
     assert "does not occur in the document" in page
     assert "a Japanese space agency within the Ministry of Defense" in page
     assert Claim.objects.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a search vector's size (PostgreSQL; run in CI)"
+)
+def test_a_quote_too_long_to_be_searched_is_refused_and_the_editor_keeps_it(alice_client):
+    quote = " ".join(f"x{n:03d}" for n in range(400))
+    document = DocumentFactory(body=f"A table follows. {quote} The table ends.")
+    response = alice_client.post(
+        reverse("admin:editorial_claim_add"),
+        {
+            "document": document.pk,
+            "quote": quote,
+            "summary": "The whole table.",
+            "kind": "fact",
+            "state": "draft",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This quote is too long to be searched" in page
+    assert quote in page  # the form shows it again, to shorten
+    assert not Claim.objects.exists()
 
 
 QUOTE = "sign a Japan-South Korea General Security of Military Information Agreement"

@@ -1,6 +1,10 @@
-import pytest
-from django.db import connection
+from pathlib import Path
 
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from editorial import search
 from editorial.models import Claim, Document
 from editorial.search import QueryTooLong, add_snippets, clean_query, filter_search
 
@@ -285,3 +289,78 @@ def test_the_search_pages_overview_is_what_the_orm_ranks(q, cap, settings, monke
         assert all(found[kind][0] for kind in ("recommendations", "documents", "claims"))
     if q == "nothing":
         assert not any(found[kind][0] for kind in models)
+
+
+# --- A claim's vector fits the index its matches are walked in (migration 0010) ---
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+
+
+def _passage(length):
+    """``length`` characters or so of a seed paper's text, cut at a word."""
+    text = " ".join((CORPUS / "hoff-2016-next-steps.md").read_text(encoding="utf-8").split())
+    return text[5000 : 5000 + length].rsplit(" ", 1)[0]
+
+
+def _claim_quoting(quote, **kwargs):
+    document = DocumentFactory(body=f"The paper begins. {quote} The paper ends.")
+    return Claim(document=document, quote=quote, summary="A long passage.", **kwargs)
+
+
+@postgres_only
+def test_a_long_passage_of_ordinary_text_is_a_claim_like_any_other():
+    claim = _claim_quoting(_passage(1900), state="published")
+    claim.full_clean()
+    claim.save()
+    with connection.cursor() as cursor:
+        # The stored vector's size as the check constraint sees it, before
+        # the row is stored (which may compress it): a fresh copy's.
+        cursor.execute(
+            "SELECT pg_column_size(search_vector || ''::tsvector) FROM editorial_claim"
+            " WHERE id = %s",
+            [claim.pk],
+        )
+        stored = cursor.fetchone()[0]
+    # What clean() measures is what the database stores.
+    assert search.claim_vector_bytes(claim.summary, claim.quote) == stored
+    assert 1800 < stored <= search.CLAIM_VECTOR_BYTES
+    assert claim in filter_search(Claim.objects.published(), "Japan")
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "quote",
+    [
+        _passage(3200),  # ordinary text
+        " ".join(f"x{n:03d}" for n in range(300)),  # 1,500 characters of short, distinct words
+    ],
+)
+def test_a_quote_whose_vector_would_not_fit_is_refused_with_a_message(quote):
+    claim = _claim_quoting(quote)
+    with pytest.raises(ValidationError) as caught:
+        claim.full_clean()
+    (message,) = caught.value.message_dict["quote"]
+    assert "too long to be searched" in message
+    assert f"the limit {search.CLAIM_VECTOR_BYTES:,}" in message
+
+
+@postgres_only
+def test_the_database_refuses_a_vector_that_would_not_fit():
+    claim = ClaimFactory(state="draft")
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        Claim.objects.filter(pk=claim.pk).update(quote=_passage(3200))
+    assert "claim_vector_fits" in str(caught.value)
+
+
+@postgres_only
+def test_published_claims_are_walked_in_an_index_that_holds_their_vectors():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'claim_published_search'")
+        (definition,) = cursor.fetchone()
+        cursor.execute("SHOW random_page_cost")
+        (page_cost,) = cursor.fetchone()
+    assert definition.endswith(
+        "USING btree (id) INCLUDE (document_id, search_vector)"
+        " WHERE ((state)::text = 'published'::text)"
+    )
+    assert float(page_cost) == 1.1  # without it the planner walks the rows (settings)
