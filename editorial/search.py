@@ -387,23 +387,32 @@ def add_snippets(objects, q, *, max_words=35):
 # 5 ms (either of the two longest seed papers, 38,000 and 56,000 characters).
 # It is given, in turn, until one of them shows a query word:
 #
-# 1. the first HEADLINE_WINDOW characters (a few paragraphs);
-# 2. else NEAR_WINDOW characters around the first word in the text that
-#    begins as one of the query's words is stemmed (a regular expression:
-#    0.3 and 0.4 ms for those papers): a word past the first paragraphs, as
-#    in most of the seed's papers, costs that instead of the whole text;
+# 1. the first HEADLINE_WINDOW characters (a paragraph or two: a snippet
+#    shows 35 words of it);
+# 2. else NEAR_WINDOW characters around the place a query's word is first
+#    found in the text, as it is stemmed (``_FIRST_FOUND``, a regular
+#    expression a word: 0.3 and 0.4 ms for those papers): a word past the
+#    first paragraphs, as in most of the seed's papers, costs that instead
+#    of the whole text;
 # 3. else the whole text: a word whose stem is not how it begins ("dying"
-#    is stemmed "die").
+#    is stemmed "die"), words asked for together that are not found close.
 #
 # The second step is taken for papers only (LONG_TEXT): the other kinds'
-# snippets are cut from a summary or a quote, which the first window holds.
-# All in the same query. Whether a window shows a match is read off its
-# headline, which marks every query word it shows: parsing the window a
+# snippets are cut from a summary or a quote, which the first window mostly
+# holds. All in the same query. Whether a window shows a match is read off
+# its headline, which marks every query word it shows: parsing the window a
 # second time to ask ``@@`` doubled the cost. The first window is read with
 # ``left()``, which decompresses only the start of a long text (PostgreSQL
 # stores it compressed); asking the text's ``length()``, as before, read all
 # of it (the three seed papers searched for "alliance": 1.60 ms against 1.44).
-HEADLINE_WINDOW = 3000
+#
+# The first window was 3,000 characters; at 1,200, as the near one, the
+# headlines of the five papers the search page shows for "missile defense"
+# took 3.4 to 3.6 ms against 5.8 to 5.9, for "alliance" 3.6 against 6.4,
+# and the seed's three papers' for "alliance" 2.8 to 3.0 against 4.0 to 4.5
+# (medians of 40, two runs each, bench/ database; the snippets the same or
+# as good: a window still holds several of a snippet's length).
+HEADLINE_WINDOW = 1200
 NEAR_WINDOW = 1200
 NEAR_LEAD = 200  # of its characters, before that word
 LONG_TEXT = {Document}
@@ -425,23 +434,38 @@ _ENDINGS = (
     "|ism|ist|ity|ities|ive|able|ible|al|ally|ance|ence|ic|ical|ous|ant|ent|ion|or|y|ies"
 )
 
-# A regular expression (a scalar subquery) for a word as the query's words
-# are stemmed (its positive part: ``querytree`` leaves out -excluded
-# words), every other character than a letter or digit escaped, and a final
-# i as i or y (English stems "policy" "polici"). NULL if there is none, or
-# if the query asks for words together (``&``, a phrase's ``<->``): a window
-# around the first of them need not hold the others, and ts_headline marks
-# none of them where it does not find them all.
-_WORDS = (
-    r"(SELECT '\m(?:' || string_agg(CASE WHEN right(w, 1) = 'i'"
-    r" THEN left(e, -1) || '(?:i|y)' ELSE e END, '|')"
-    rf" || ')(?:{_ENDINGS}){{0,3}}\M' AS pattern"
-    " FROM (SELECT querytree(query) AS t) AS tree,"
-    r" LATERAL (SELECT w, regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g') AS e"
-    " FROM (SELECT replace(m[1], '''''', '''') AS w"
-    " FROM regexp_matches(tree.t, '''((?:[^'']|'''')+)''', 'g') AS m) AS lexeme) AS stem"
+# Where in a text the near window is cut (SQL, given the row's ``text``
+# and the ``query``): at the first place a word of the query is found, as
+# it is stemmed (its positive part: ``querytree`` leaves out -excluded
+# words). Each word is a regular expression: every character other than a
+# letter or digit escaped, a final i as i or y (English stems "policy"
+# "polici"), followed by at most a few endings. Of a query that asks for
+# words together (``&``, a phrase's ``<->``), the one found last is taken:
+# where it first occurs, every other has occurred already, likely close by
+# (the seed's papers searched for "missile defense" all name Defense long
+# before missile defense); of one that asks for any of them, the one found
+# first. NULL if none is found: then the whole text is read. Cut at the
+# first of any of them, as before, the near window of a paper that names
+# defense early, and missile defense later, showed no match, and the whole
+# text was read: the seed's papers searched for "missile defense" took 17.0
+# to 19.1 ms of headlines against 8.1 to 9.6 now, for "ballistic missile"
+# (a phrase) 27.3 to 27.8 against 7.1 to 8.0 (with the smaller first window
+# below; medians of 40, bench/ database).
+_FIRST_FOUND = (
+    # NULLIF: 0 where a word is not found. OFFSET 0: each found once.
+    "(SELECT CASE WHEN bool_or(tree.together) THEN max(NULLIF(at, 0))"
+    " ELSE min(NULLIF(at, 0)) END"
+    " FROM (SELECT querytree(query) AS t) AS leaves,"
     # The operators: what is outside the quoted lexemes.
-    " WHERE w <> '' AND regexp_replace(tree.t, '''(?:[^'']|'''')*''', '', 'g') !~ '[&<]')"
+    r" LATERAL (SELECT regexp_replace(leaves.t, '''(?:[^'']|'''')*''', '', 'g') ~ '[&<]'"
+    " AS together) AS tree,"
+    " LATERAL (SELECT replace(m[1], '''''', '''') AS w"
+    " FROM regexp_matches(leaves.t, '''((?:[^'']|'''')+)''', 'g') AS m) AS lexeme,"
+    r" LATERAL (SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g') AS e) AS escaped,"
+    r" LATERAL (SELECT regexp_instr({text}, '\m' || CASE WHEN right(w, 1) = 'i'"
+    r" THEN left(e, -1) || '(?:i|y)' ELSE e END"
+    rf" || '(?:{_ENDINGS}){{{{0,3}}}}\M', 1, 1, 0, 'i') AS at OFFSET 0) AS found"
+    " WHERE w <> '')"
 )
 
 
@@ -476,7 +500,7 @@ def _headline_sql(model, rows):
     otherwise = headline(text)  # the whole text's
     if model in LONG_TEXT:
         # The near window's headline if it marks a query word, else the whole text's.
-        first = f"regexp_instr({text}, {_WORDS}, 1, 1, 0, 'i')"
+        first = _FIRST_FOUND.format(text=text)
         near = _window(text, "place.start", "%(near)s")
         otherwise = (
             f"(SELECT CASE WHEN {marks('near.h')} THEN near.h ELSE {otherwise} END"

@@ -164,6 +164,40 @@ def test_a_match_past_the_first_window_is_marked_however_it_is_spelled(words, q,
     assert f"<mark>{marked}</mark>" in _snippet(document, q)
 
 
+@postgres_only
+@pytest.mark.parametrize("q", ["missile defense", '"missile defense"'])
+def test_words_asked_for_together_are_shown_where_they_meet(q):
+    # Past the first window, "defense" alone first, then both together: the
+    # snippet is cut from around the meeting, not from around the first
+    # word (which shows no match), nor from the whole text (whose headline
+    # would show the end).
+    document = DocumentFactory(
+        body=FILLER * 100
+        + "A defense budget. "
+        + FILLER * 60
+        + "Then a missile defense system came. "
+        + FILLER * 100
+        + "At the very end, missile defense again."
+    )
+    snippet = _snippet(document, q)
+    assert "<mark>missile</mark> <mark>defense</mark> system" in snippet
+    assert "very end" not in snippet
+
+
+@postgres_only
+def test_words_asked_for_together_that_never_meet_fall_back_to_the_whole_text():
+    document = DocumentFactory(
+        body=FILLER * 100 + "A missile. " + FILLER * 100 + "A defense. " + FILLER * 100
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts_headline('english', %s, websearch_to_tsquery('english', %s), %s)",
+            [document.body, "missile defense", search._headline_options(35)],
+        )
+        whole = cursor.fetchone()[0]
+    assert _snippet(document, "missile defense") == str(search._marked(whole))
+
+
 def test_websearch_syntax_on_either_database(claims):
     # The hint on the search page promises it; the SQLite fallback keeps it.
     aegis, gsomia, space = claims
