@@ -224,10 +224,13 @@ class Claim(Publishable):
             instance.__dict__.get("document_id"),
             instance.__dict__.get("quote"),
         )
+        instance._saved_text = (instance.__dict__.get("summary"), instance.__dict__.get("quote"))
         return instance
 
     def clean(self):
-        self._check_vector_size()
+        if (self.summary, self.quote) != getattr(self, "_saved_text", None):
+            # (The text as stored fits: the database checked it.)
+            self._check_vector_size()
         if self.document_id is None or not self.quote:
             return
         if (self.document_id, self.quote) == getattr(self, "_saved_anchor", None):

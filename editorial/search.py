@@ -152,8 +152,9 @@ CLAIM_VECTOR_BYTES = 2600
 
 def claim_vector_bytes(summary, quote):
     """The size in bytes of the vector a claim with this ``summary`` and
-    ``quote`` would have (its ``search_vector``, as migration 0002 makes it);
-    None where there is no such vector (SQLite)."""
+    ``quote`` would have (its ``search_vector``, as migration 0002 makes it,
+    uncompressed, as the check constraint measures it); None where there is
+    no such vector (SQLite)."""
     if not is_postgres():
         return None
     with connection.cursor() as cursor:
