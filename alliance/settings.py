@@ -120,8 +120,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and everything else: a cached page skips all of it.
     "editorial.middleware.PageCacheMiddleware",
-    # The API's 304s, as early: a current copy needs nothing of what follows.
-    "editorial.api.middleware.NotModifiedMiddleware",
+    # The API's data endpoints: they need none of what follows (a token, no session).
+    "editorial.api.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

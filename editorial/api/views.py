@@ -135,18 +135,20 @@ class PublishedViewSet(viewsets.ReadOnlyModelViewSet):
     @classmethod
     def not_modified(cls, view_function, request, args, kwargs):
         """A 304 for ``request`` if it sends back its URL's current ETag, else
-        None. Called by ``middleware.NotModifiedMiddleware`` with the view
+        None. Called by ``middleware.ApiMiddleware`` with the view
         function the URL resolves to, before the rest of the middleware.
 
         DRF's own steps, in an order that leaves no trace unless the answer
         is a 304: format and parameters first, then the ETag; only then
         authentication, permissions and the throttle (the one step with a
         side effect: the request is counted). Anything that fails or does
-        not match hands the request back untouched, to go the usual way."""
+        not match hands the request back untouched, for the view to answer."""
         actions = dict(view_function.actions)
         actions.setdefault("head", actions.get("get"))  # as DRF's own view function does
         self = cls(**view_function.initkwargs)
         self.action_map = actions
+        for method, action in actions.items():  # as DRF's view function binds them (Allow)
+            setattr(self, method, getattr(self, action))
         self.args, self.kwargs = args, kwargs
         self.request = request = self.initialize_request(request, *args, **kwargs)
         self.headers = self.default_response_headers
