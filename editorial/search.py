@@ -270,30 +270,53 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
 
     ``shape`` (hashable), if given, says that ``queryset`` is the same for
     every call with that shape (a list searched and not otherwise
-    filtered): its statement is then compiled once per process, with the
-    query's words a parameter like any other."""
+    filtered): its statement is then compiled and written out once per
+    process, with a stand-in for the query's words, which each search
+    replaces with its own."""
     q = clean_query(q)
-    key = None if shape is None else (shape, queryset.db, candidates_for(queryset.model))
-    compiled = _ranked_statements.get(key) if key is not None else None
-    if compiled is None:
-        compiled = _ranked_statement(queryset, q if key is None else _ANY_QUERY)
-        if key is not None:
-            _ranked_statements[key] = compiled
-    if compiled is EmptyResultSet:
-        return []
-    sql, params = compiled
-    if key is not None:
-        params = [q if param == _ANY_QUERY else param for param in params]
+    if shape is None:
+        compiled = _ranked_statement(queryset, q)
+        if compiled is EmptyResultSet:
+            return []
+        sql = written_in(*compiled, queryset.db)
+    else:
+        key = (shape, queryset.db, candidates_for(queryset.model))
+        written = _ranked_statements.get(key)
+        if written is None:
+            written = _ranked_statements[key] = _written_for_any_query(queryset)
+        if written is EmptyResultSet:
+            return []
+        sql, anywhere = written
+        sql = sql.replace(anywhere, written_in("%s", [q], queryset.db))
     sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
     with prepared_cursor(queryset.db) as cursor:
-        cursor.execute(written_in(sql, params, queryset.db), {})
+        cursor.execute(sql, {})
         return [row[0] for row in cursor.fetchall()]
 
 
-# Stands for the query's words in a statement compiled once for any of
+# Stands for the query's words in a statement written once for any of
 # them: a cleaned query never holds a control character (clean_query).
-_ANY_QUERY = "\x00"
+_ANY_QUERY = "\x01"
 _ranked_statements = {}
+
+
+def _written_for_any_query(queryset):
+    """``(sql, literal)``: ``ranked_ids``' statement for ``queryset``
+    written out (``db.written_in``) with ``_ANY_QUERY`` for the query's
+    words, and that literal as it is written there, for each search to put
+    its own in its place; ``EmptyResultSet`` if ``queryset`` matches
+    nothing. Written out per request, the whole statement was quoted and
+    parsed again by psycopg: the API's claims searched for "missile
+    defense" took 3.55 million instructions a request against 3.64 (callgrind,
+    in-process)."""
+    compiled = _ranked_statement(queryset, _ANY_QUERY)
+    if compiled is EmptyResultSet:
+        return EmptyResultSet
+    sql, literal = written_in(*compiled, queryset.db), written_in("%s", [_ANY_QUERY], queryset.db)
+    # The words are in it (in the match and the rank), and nothing else reads so.
+    if not sql.count(literal) == compiled[1].count(_ANY_QUERY) > 0:
+        raise RuntimeError(f"The query's stand-in is not where its words go: {sql}")
+    return sql, literal
 
 
 def _ranked_statement(queryset, q):

@@ -584,6 +584,26 @@ def test_a_search_alone_is_compiled_once_and_each_finds_its_own_matches(
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
 )
+def test_a_search_alone_writes_any_words_into_its_statement(client, monkeypatch):
+    """The statement written once for every search alone takes each one's
+    words as a literal of its own, quotes, percent signs and backslashes
+    included: it finds what the same search with a filter (a statement
+    written for it) finds."""
+    from editorial import search
+
+    monkeypatch.setattr(search, "_ranked_statements", {})
+    claim = ClaimFactory(quote=AEGIS, summary="O'Brien's 100% plan, c:\\kestrelwatch")
+    for q in ["O'Brien", "100%", "c:\\kestrelwatch", "'", "%", "\\", "%s", "plan %(q)s"]:
+        alone = get(client, "claims/", q=q)["results"]
+        filtered = get(client, "claims/", q=q, document=claim.document.slug)["results"]
+        assert [item["id"] for item in alone] == [item["id"] for item in filtered], q
+    assert [item["id"] for item in get(client, "claims/", q="O'Brien")["results"]] == [claim.pk]
+    assert len(search._ranked_statements) == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the ranking is PostgreSQL's (run in CI)"
+)
 @pytest.mark.parametrize("path", ["claims", "recommendations"])
 def test_a_searched_page_builds_the_orm_search_only_to_count(client, spy, path):
     """Where the view ranks a searched page itself, ``filter_search`` (the
