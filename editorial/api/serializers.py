@@ -71,7 +71,7 @@ class Links:
 
     def __init__(self, request):
         self.request = request
-        self._origin = None
+        self._where = None  # (origin, script prefix, URL configuration)
 
     @classmethod
     def of(cls, request):
@@ -81,10 +81,11 @@ class Links:
         return links
 
     def _template(self, kind, target, attribute):
-        if self._origin is None:
-            self._origin = self.request.build_absolute_uri("/")[:-1]
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
-        return _link_template(kind, target, attribute, self._origin, get_script_prefix(), urlconf)
+        if self._where is None:
+            # The same for the whole request: read once, not once per kind of link.
+            origin = self.request.build_absolute_uri("/")[:-1]
+            self._where = (origin, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        return _link_template(kind, target, attribute, *self._where)
 
     def api_parts(self, viewname, kwarg):
         """``(before, after)``: the API URL of any key is ``before + key + after``."""
