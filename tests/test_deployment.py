@@ -63,6 +63,26 @@ def test_the_app_runs_under_gunicorn_with_healthz_as_its_health_check():
     assert (ROOT / "gunicorn.conf.py").exists()
 
 
+def test_gunicorn_runs_synchronous_workers_two_per_core_plus_one(monkeypatch):
+    """What gunicorn makes of gunicorn.conf.py: more than one thread would
+    make it run threaded workers whatever the worker class says."""
+    from gunicorn.config import Config
+
+    for name in ("WEB_CONCURRENCY", "GUNICORN_WORKER_CLASS", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(encoding="utf-8"), settings)
+    config = Config()
+    for name in ("workers", "worker_class", "threads", "keepalive", "preload_app"):
+        config.set(name, settings[name])
+    assert config.worker_class_str == "sync"
+    assert config.threads == 1
+    assert config.workers == 2 * os.cpu_count() + 1
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    exec((ROOT / "gunicorn.conf.py").read_text(encoding="utf-8"), settings)
+    assert settings["workers"] == 3
+
+
 def test_the_app_is_configured_by_the_variables_settings_reads():
     settings_source = (ROOT / "alliance" / "settings.py").read_text(encoding="utf-8")
     env = compose()["services"]["web"]["environment"]
