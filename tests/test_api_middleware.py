@@ -28,6 +28,7 @@ HEADERS = [
     "Allow",
     "Retry-After",
     "Content-Security-Policy",
+    "Content-Security-Policy-Report-Only",
     "X-Frame-Options",
     "X-Content-Type-Options",
     "Referrer-Policy",
@@ -137,3 +138,13 @@ def test_a_changed_policy_is_the_one_sent(client, settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives}
     policy = client.get(f"{API}/claims/")["Content-Security-Policy"]
     assert "img-src 'self';" in policy and "data:" not in policy
+
+
+def test_a_report_only_policy_is_sent_as_the_usual_way_sends_it(client, settings):
+    assert "Content-Security-Policy-Report-Only" not in client.get(f"{API}/claims/")
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'none'"], "report-uri": "/csp-reports/"}
+    }
+    short = client.get(f"{API}/claims/")
+    assert short["Content-Security-Policy-Report-Only"].startswith("default-src 'none'")
+    assert_same(short, the_usual_way(settings).get(f"{API}/claims/"))

@@ -8,8 +8,9 @@ resolves an API GET or HEAD, and if it is for a data endpoint (a
 ``PublishedViewSet``), runs the view itself and returns its response with
 the headers of the middleware it skips, written once per process:
 
-- ``Content-Security-Policy``: the site's policy, without the nonce a JSON
-  body has no use for (``csp.utils.build_policy`` given none);
+- ``Content-Security-Policy`` (and its ``-Report-Only`` twin, if one is
+  configured): the site's policy, without the nonce a JSON body has no use
+  for (``csp.utils.build_policy`` given none);
 - ``X-Frame-Options: DENY``, as ``XFrameOptionsMiddleware`` sets it;
 - ``Content-Length``, as ``CommonMiddleware`` sets it.
 
@@ -33,6 +34,8 @@ headers.
 
 import functools
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.core.signals import setting_changed
@@ -46,17 +49,19 @@ def api_headers():
     """The headers the skipped middleware would have set, for every API
     data response (computed once per process, again if a test changes the
     settings they come from)."""
-    from csp.utils import build_policy
-
     headers = {"X-Frame-Options": getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()}
-    policy = build_policy()
-    if policy:
-        headers["Content-Security-Policy"] = policy
+    for header, report_only in ((HEADER, False), (HEADER_REPORT_ONLY, True)):
+        policy = build_policy(report_only=report_only)
+        if policy:  # (none is set where none is configured, as django-csp does)
+            headers[header] = policy
     return headers
 
 
+_SOURCES = {"CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY", "X_FRAME_OPTIONS"}
+
+
 def _settings_changed(*, setting, **kwargs):
-    if setting in ("CONTENT_SECURITY_POLICY", "X_FRAME_OPTIONS"):
+    if setting in _SOURCES:
         api_headers.cache_clear()
 
 
