@@ -287,7 +287,10 @@ def test_a_broad_query_ranks_its_newest_matches_best_first(monkeypatch):
 
 
 @postgres_only
-@pytest.mark.parametrize("q", ["Japan", "missile defense", '"space agency" -korea', "nothing"])
+@pytest.mark.parametrize(
+    "q",
+    ["Japan", "missile defense", '"space agency" -korea', "nothing", "Japan's 100% c:\\missile"],
+)
 @pytest.mark.parametrize("cap", [None, 12])
 def test_the_search_pages_overview_is_what_the_orm_ranks(q, cap, settings, monkeypatch):
     """On PostgreSQL the search page's overview is two statements
