@@ -225,3 +225,33 @@ def test_published_claims_of_unpublished_documents_are_not_published():
     hidden = ClaimFactory(document=DocumentFactory(state="draft"))
     assert list(Claim.objects.published()) == [visible]
     assert hidden.state == "published"
+
+
+def test_choice_labels_are_djangos_for_every_choice_and_any_other_value():
+    """``Tracked._get_FIELD_display`` keeps each field's labels in a dict made
+    once: it gives what Django's own gives, for every value a field may hold
+    and for one it may not."""
+    from django.apps import apps
+    from django.db import models
+    from django.utils import translation
+
+    from editorial.publishing import Tracked
+
+    checked = 0
+    for model in apps.get_app_config("editorial").get_models():
+        if not issubclass(model, Tracked):
+            continue
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            item = model()
+            for value in [value for value, _label in field.flatchoices] + ["no-such-value"]:
+                setattr(item, field.attname, value)
+                with translation.override("en"):
+                    assert item._get_FIELD_display(field) == models.Model._get_FIELD_display(
+                        item, field
+                    ), (model, field.name, value)
+                checked += 1
+    assert checked > 20
+    recommendation = RecommendationFactory(status="implemented")
+    assert recommendation.get_status_display() == "Implemented"
