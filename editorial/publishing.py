@@ -137,8 +137,9 @@ class Tracked(models.Model):
     def _get_FIELD_display(self, field):
         # Django's (``get_status_display()`` and the like), with the field's
         # choices made into a dict once, not on every call: the search page
-        # shows ten labels, and rebuilding the dict was a twentieth of its
-        # Python (cProfile). The labels stay lazy, translated when shown.
+        # shows ten labels, and took 11.05 million instructions a request
+        # against 11.39 (callgrind, in-process). The labels stay lazy,
+        # translated when shown.
         value = getattr(self, field.attname)
         return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
