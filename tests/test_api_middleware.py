@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 MIDDLEWARE = "editorial.api.middleware.ApiMiddleware"
 
-# What a client sees: every header but the Date.
+# The headers a client reads (the test client adds no Date or Server).
 HEADERS = [
     "Content-Type",
     "Content-Length",
