@@ -51,17 +51,28 @@ def test_the_recommendation_list_shows_the_current_status(alice_client, content)
     assert "Implemented" in response.content.decode()
 
 
-def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
-    document = ClaimFactory().document
-    response = alice_client.post(
+def add_claim(client, document, quote, summary, *, kind):
+    """Post the admin's add form for a draft claim of ``document``."""
+    return client.post(
         reverse("admin:editorial_claim_add"),
         {
             "document": document.pk,
-            "quote": "create a Japanese space command within the Ministry of Defense",
-            "summary": "Japan should create a military space agency.",
-            "kind": "assessment",
+            "quote": quote,
+            "summary": summary,
+            "kind": kind,
             "state": "draft",
         },
+    )
+
+
+def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
+    document = ClaimFactory().document
+    response = add_claim(
+        alice_client,
+        document,
+        "create a Japanese space command within the Ministry of Defense",
+        "Japan should create a military space agency.",
+        kind="assessment",
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -76,16 +87,7 @@ def test_a_claim_whose_quote_is_missing_shows_the_closest_passage(alice_client):
 def test_a_quote_too_long_to_be_searched_is_refused_and_the_editor_keeps_it(alice_client):
     quote = " ".join(f"x{n:03d}" for n in range(400))
     document = DocumentFactory(body=f"A table follows. {quote} The table ends.")
-    response = alice_client.post(
-        reverse("admin:editorial_claim_add"),
-        {
-            "document": document.pk,
-            "quote": quote,
-            "summary": "The whole table.",
-            "kind": "fact",
-            "state": "draft",
-        },
-    )
+    response = add_claim(alice_client, document, quote, "The whole table.", kind="fact")
     assert response.status_code == 200
     page = response.content.decode()
     assert "This quote is too long to be searched" in page
@@ -141,15 +143,12 @@ def test_a_quote_the_editor_types_must_still_occur(alice_client):
 
 def test_adding_a_claim_with_a_found_quote_stores_its_anchor(alice_client):
     document = ClaimFactory().document
-    response = alice_client.post(
-        reverse("admin:editorial_claim_add"),
-        {
-            "document": document.pk,
-            "quote": "a land-based missile   defense system, like Aegis Ashore",
-            "summary": "Deploy Aegis Ashore.",
-            "kind": "assessment",
-            "state": "draft",
-        },
+    response = add_claim(
+        alice_client,
+        document,
+        "a land-based missile   defense system, like Aegis Ashore",
+        "Deploy Aegis Ashore.",
+        kind="assessment",
     )
     assert response.status_code == 302
     claim = Claim.objects.latest("pk")
