@@ -34,6 +34,7 @@ import re
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from psycopg.sql import Literal
 from psycopg.types.numeric import Int8
 
 
@@ -234,3 +235,14 @@ def written_in(sql, params, using=DEFAULT_DB_ALIAS):
     the statement then reads the same for the same values, and is prepared
     and planned for them."""
     return connections[using].ops.compose_sql(sql, params).replace("%", "%%")
+
+
+def literal(text, using=DEFAULT_DB_ALIAS):
+    """``text`` (a string) as :func:`written_in` writes it in: the same
+    literal, quoted the same way (psycopg's, ``psycopg.sql.Literal``), for a
+    statement that takes its words as a literal. ``written_in`` makes a
+    client-side cursor and parses a statement to write a value; a search
+    writes one literal a request, and that took 28 microseconds against 4."""
+    connection = connections[using]
+    connection.ensure_connection()
+    return Literal(text).as_string(connection.connection).replace("%", "%%")

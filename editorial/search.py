@@ -46,7 +46,7 @@ from django.db.models.expressions import Expression
 from django.utils.safestring import mark_safe
 from psycopg.types.numeric import Int8
 
-from .db import prepared_cursor, written_in
+from .db import literal, prepared_cursor, written_in
 from .models import Claim, Document, Policy, Recommendation
 from .sqljson import PUBLISHED
 
@@ -287,7 +287,7 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
         if written is EmptyResultSet:
             return []
         sql, anywhere = written
-        sql = sql.replace(anywhere, written_in("%s", [q], queryset.db))
+        sql = sql.replace(anywhere, literal(q, queryset.db))
     sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
     with prepared_cursor(queryset.db) as cursor:
         cursor.execute(sql, {})
@@ -301,7 +301,7 @@ _ranked_statements = {}
 
 
 def _written_for_any_query(queryset):
-    """``(sql, literal)``: ``ranked_ids``' statement for ``queryset``
+    """``(sql, stand_in)``: ``ranked_ids``' statement for ``queryset``
     written out (``db.written_in``) with ``_ANY_QUERY`` for the query's
     words, and that literal as it is written there, for each search to put
     its own in its place; ``EmptyResultSet`` if ``queryset`` matches
@@ -312,11 +312,11 @@ def _written_for_any_query(queryset):
     compiled = _ranked_statement(queryset, _ANY_QUERY)
     if compiled is EmptyResultSet:
         return EmptyResultSet
-    sql, literal = written_in(*compiled, queryset.db), written_in("%s", [_ANY_QUERY], queryset.db)
+    sql, stand_in = written_in(*compiled, queryset.db), literal(_ANY_QUERY, queryset.db)
     # The words are in it (in the match and the rank), and nothing else reads so.
-    if not sql.count(literal) == compiled[1].count(_ANY_QUERY) > 0:
+    if not sql.count(stand_in) == compiled[1].count(_ANY_QUERY) > 0:
         raise RuntimeError(f"The query's stand-in is not where its words go: {sql}")
-    return sql, literal
+    return sql, stand_in
 
 
 def _ranked_statement(queryset, q):
@@ -699,17 +699,17 @@ def _shown_sql(per_kind):
 
 @functools.cache
 def _overview_statements(vendor, per_kind, caps):
-    """``(found, literal, shown)``: ``_found_sql`` written out with
+    """``(found, stand_in, shown)``: ``_found_sql`` written out with
     ``_ANY_QUERY`` for the words (each search puts its own literal in place
-    of ``literal``) and ``caps`` for each kind's number of candidates, and
-    ``_shown_sql``."""
+    of ``stand_in``, that one's) and ``caps`` for each kind's number of
+    candidates, and ``_shown_sql``."""
     found_sql = _found_sql()
     params = {"config": CONFIG, "q": _ANY_QUERY, "per_kind": per_kind}
     params.update((f"cap_{kind}", cap) for kind, cap in zip(_OVERVIEW, caps, strict=True))
-    found, literal = written_in(found_sql, params), written_in("%s", [_ANY_QUERY])
-    if not found.count(literal) == found_sql.count("%(q)s") > 0:
+    found, stand_in = written_in(found_sql, params), literal(_ANY_QUERY)
+    if not found.count(stand_in) == found_sql.count("%(q)s") > 0:
         raise RuntimeError(f"The query's stand-in is not where its words go: {found}")
-    return found, literal, _shown_sql(per_kind)
+    return found, stand_in, _shown_sql(per_kind)
 
 
 def overview(q, *, per_kind, max_words=35):
@@ -718,9 +718,9 @@ def overview(q, *, per_kind, max_words=35):
     q = clean_query(q)
     common = _headline_params(q, max_words)
     caps = tuple(candidates_for(model) for model, *_ in _OVERVIEW.values())
-    found_sql, literal, shown_sql = _overview_statements(connection.vendor, per_kind, caps)
+    found_sql, stand_in, shown_sql = _overview_statements(connection.vendor, per_kind, caps)
     with prepared_cursor() as cursor:
-        cursor.execute(found_sql.replace(literal, written_in("%s", [q])), {})
+        cursor.execute(found_sql.replace(stand_in, literal(q)), {})
         found = cursor.fetchone()
     totals = dict(zip(_OVERVIEW, found[0::2], strict=True))
     best = dict(zip(_OVERVIEW, found[1::2], strict=True))

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from editorial.db import numbered, prepared_cursor
+from editorial.db import literal, numbered, prepared_cursor, written_in
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -186,6 +186,31 @@ def test_a_long_statement_is_numbered_once_and_prepared_once():
     assert _prepared(numbered(sql)[0]) == 1
     with prepared_cursor() as cursor, pytest.raises(KeyError):
         cursor.execute(sql, {"a": 1, "b": 2})
+
+
+LITERALS = [
+    "missile defense",
+    "O'Brien's",
+    "100%",
+    "%s",
+    "%(q)s",
+    "c:\\kestrel",
+    "\\'",
+    "",
+    "Sōryū 日米",
+    "\x01",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's quoting")
+@pytest.mark.parametrize("text", LITERALS)
+def test_a_literal_is_written_as_written_in_writes_it_and_reads_back(text):
+    written = literal(text)
+    assert written == written_in("%s", [text])
+    with prepared_cursor() as cursor:
+        cursor.execute(f"SELECT {written}::text, length({written})", {})
+        assert cursor.fetchone() == (text, len(text))
 
 
 # --- Health checks (alliance/postgresql/base.py) ------------------------------
