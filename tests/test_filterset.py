@@ -107,3 +107,65 @@ def test_an_unbound_filterset_has_an_unbound_form():
     filterset = site_filters.ClaimFilter()
     assert not filterset.is_bound and not filterset.form.is_bound
     assert list(filterset.form.fields) == ["q", "document", "topic", "kind"]
+
+
+def _errors(errors):
+    return {
+        name: [(e.message % (e.params or ()), e.code) for e in problems.as_data()]
+        for name, problems in errors.items()
+    }
+
+
+API_FILTERSETS = [c for c in FILTERSETS if c.given_fields_only]
+# Values that each filter of the API takes or refuses.
+VALUES = [
+    "implemented",
+    "fact",
+    "law",
+    "kestrel",
+    "2024-01-01",
+    "2024-01-01T10:00:00+09:00",
+    "2024-13-45",
+    "0001-01-01T00:00:00+14:00",
+    "-updated_at",
+    "title,-updated_at",
+    "a,,b",
+    "missile defense",
+    "x" * 201,
+    '"exact phrase" -korea or japan',
+    " ",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filterset_class", API_FILTERSETS, ids=lambda c: c.__name__)
+def test_the_apis_filtersets_clean_as_their_form_cleans(filterset_class):
+    """They clean the parameters given without making the form: the same
+    errors (messages and codes) and the same cleaned values as the form."""
+    from .factories import ActorFactory, DocumentFactory, PolicyFactory, TopicFactory
+
+    TopicFactory(slug="kestrel")
+    ActorFactory(slug="kestrel")
+    DocumentFactory(slug="kestrel")
+    PolicyFactory(slug="kestrel")
+    queries = [f"{name}={value}" for name in filterset_class.base_filters for value in VALUES]
+    queries.append("&".join(f"{name}=kestrel" for name in filterset_class.base_filters))
+    queries.append("&".join(f"{name}=2024-01-01" for name in filterset_class.base_filters))
+    assert len(queries) > 30
+    invalid = valid = 0
+    for query in queries:
+        data = QueryDict(query)
+        filterset = filterset_class(data)
+        assert filterset.is_valid() is filterset.form.is_valid(), query
+        assert _errors(filterset.errors) == _errors(filterset.form.errors), query
+        assert filterset.cleaned_data == filterset.form.cleaned_data, query
+        if filterset.is_valid():
+            valid += 1
+            assert list(filterset.cleaned_data) == list(data), query
+            # What it filters is what django-filter's own steps filter.
+            assert str(filterset.qs.query) == str(
+                django_filters.FilterSet.filter_queryset(filterset, filterset.queryset.all()).query
+            ), query
+        else:
+            invalid += 1
+    assert valid and invalid

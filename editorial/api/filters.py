@@ -17,6 +17,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import ErrorDict, ErrorList
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -127,9 +128,45 @@ class FilterBackend(DjangoFilterBackend):
 
 class FilterSet(filterset.FilterSet):
     """The API's: its form is never shown, only the parameters given are
-    fields (``check_query_parameters`` refused any other)."""
+    fields (``check_query_parameters`` refused any other), and those are
+    cleaned as its form would clean them, without making the form."""
 
     given_fields_only = True
+
+    def is_valid(self):
+        return self.is_bound and not self.errors
+
+    @property
+    def errors(self):
+        if not hasattr(self, "_errors"):
+            self._errors, self.cleaned_data = self._clean()
+        return self._errors
+
+    def _clean(self):
+        """``(errors, cleaned_data)``, what the form's ``full_clean`` gives
+        (``Form._clean_fields``: each field cleans what its widget reads from
+        the data; the form adds no cleaning of its own). Making the form
+        (its fields copied, a bound field apiece, a renderer) was a third of
+        the FilterSet's cost for a search alone."""
+        if self._meta.form is not forms.Form:  # a form that may clean more: ask it
+            return self.form.errors, getattr(self.form, "cleaned_data", {})
+        errors, cleaned = ErrorDict(), {}
+        if not self.is_bound:
+            return errors, cleaned
+        for name, filter_ in self.filters.items():
+            field = filter_.field
+            value = field.widget.value_from_datadict(self.data, {}, self._prefixed(name))
+            try:
+                cleaned[name] = field.clean(value)
+            except forms.ValidationError as error:
+                errors[name] = ErrorList(error.error_list)
+        return errors, cleaned
+
+    def filter_queryset(self, queryset):
+        self.errors  # noqa: B018 (cleans the data, if not yet)
+        for name, value in self.cleaned_data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
 
 @extend_schema_field(OpenApiTypes.STR)
