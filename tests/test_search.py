@@ -1,3 +1,5 @@
+import random
+import string
 from pathlib import Path
 
 import pytest
@@ -248,6 +250,29 @@ def test_papers_are_found_by_their_whole_text_and_ranked_by_their_start():
     deep.body = "Aegis Ashore radars. " * 10 + filler
     deep.save()
     assert list(filter_search(Document.objects.all(), "aegis ashore")) == [deep, lead]
+
+
+@postgres_only
+def test_a_papers_rank_vector_is_kept_in_its_row():
+    """A search ranks up to a hundred papers by it: kept in the row
+    (``MAIN``), it is not looked up in the TOAST table first (migration
+    0011). The body and the whole text's vector stay ``EXTENDED``: moved
+    out of a row that would be too large."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute"
+            " WHERE attrelid = 'editorial_document'::regclass"
+            " AND attname IN ('body', 'search_vector', 'rank_vector')"
+        )
+        storage = dict(cursor.fetchall())
+    assert storage == {"body": "x", "search_vector": "x", "rank_vector": "m"}
+    # A paper whose vectors are larger than a page together is still saved and found.
+    words = random.Random(6)
+    body = " ".join(
+        "".join(words.choices(string.ascii_lowercase, k=words.randint(4, 9))) for _ in range(3000)
+    )
+    document = DocumentFactory(title="Kestrelwatch", body=body)
+    assert list(filter_search(Document.objects.all(), "kestrelwatch")) == [document]
 
 
 @postgres_only
