@@ -13,7 +13,7 @@ text's ``search_vector`` still go out of the row.
 Values already stored stay where they are until their row is written again,
 and a generated column is computed again only when a column it reads is
 written: every paper is written again (its abstract, unchanged), which
-computes its vectors again, as an edit would (about 11 s for the 2,000
+computes its vectors again, as an edit would (9 to 11 s for the 2,000
 papers of the bench corpus).
 """
 
