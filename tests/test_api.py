@@ -383,9 +383,55 @@ def test_pages_carry_count_and_links(client):
     assert first["count"] == 5
     assert first["previous"] is None
     assert first["next"] == f"http://testserver{API}/recommendations/?page=2&page_size=2"
+    middle = get(client, "recommendations/", page_size=2, page=2)
+    assert middle["previous"] == f"http://testserver{API}/recommendations/?page_size=2"
+    assert middle["next"] == f"http://testserver{API}/recommendations/?page=3&page_size=2"
     last = get(client, "recommendations/", page_size=2, page=3)
     assert [r["slug"] for r in last["results"]] == ["r4"]
     assert last["next"] is None
+    assert last["previous"] == f"http://testserver{API}/recommendations/?page=2&page_size=2"
+
+
+QUERIES = [
+    "",
+    "page=2",
+    "q=missile+defense&page_size=2&page=2",
+    "q=missile%20defense&status=adopted&status=rejected",
+    "b=1&a=2&a=3&page=3",
+    "q=%E6%97%A5%E7%B1%B3%20alliance",
+    "q=a%2Bb&x=",
+    "q=50%25&ordering=-title,slug",
+    "q=%ZZ&q=%",
+    "q=a;b&c=%3D%26",
+    "q=%27%22%3C%3E&format=csv",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("number", [None, 2, 17])
+@pytest.mark.parametrize("host, secure", [("testserver", False), ("example.org:8443", True)])
+def test_page_links_are_the_ones_drf_makes(settings, query, number, host, secure):
+    """The links are made from the parameters the request has parsed, not by
+    taking its URL apart: the same URLs as DRF's own functions make."""
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+    from editorial.api.pagination import PageNumberPagination
+
+    settings.ALLOWED_HOSTS = ["testserver", "example.org"]
+    request = Request(
+        APIRequestFactory().get(f"{API}/claims/?{query}", HTTP_HOST=host, secure=secure)
+    )
+    paginator = PageNumberPagination()
+    paginator.request = request
+    url = request.build_absolute_uri()
+    expected = (
+        remove_query_param(url, "page")
+        if number is None
+        else replace_query_param(url, "page", number)
+    )
+    assert paginator._link_to(number) == expected
 
 
 def test_an_empty_list_is_one_empty_page(client):

@@ -8,10 +8,14 @@ them). A page past the last one is a 404. The envelope is DRF's:
 """
 
 import re
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.utils.encoding import escape_uri_path
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
+
+from .serializers import Links
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -67,6 +71,33 @@ class PageNumberPagination(pagination.PageNumberPagination):
         # The page's rows, not yet read: a statement that composes the items
         # may read them itself (api/payloads.py).
         return self.page.object_list
+
+    def get_next_link(self):
+        if not self.page.has_next():
+            return None
+        return self._link_to(self.page.next_page_number())
+
+    def get_previous_link(self):
+        if not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        return self._link_to(None if number == 1 else number)
+
+    def _link_to(self, number):
+        """DRF's link to page ``number`` (None: the first, without ``page``):
+        the request's URL, its parameters sorted by name, ``page`` replaced
+        (``replace_query_param``, ``remove_query_param``). Made from the
+        parameters the request has already parsed, and the origin its items'
+        links use: DRF builds the whole URL and takes it apart again for
+        each link."""
+        query = dict(self.request.query_params.lists())
+        if number is None:
+            query.pop(self.page_query_param, None)
+        else:
+            query[self.page_query_param] = [str(number)]
+        base = Links.of(self.request).origin + escape_uri_path(self.request.path)
+        encoded = urlencode(sorted(query.items()), doseq=True)
+        return f"{base}?{encoded}" if encoded else base
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -80,12 +80,20 @@ class Links:
             links = request._api_links = cls(request)
         return links
 
-    def _template(self, kind, target, attribute):
+    @property
+    def origin(self):
+        """``scheme://host`` of the request (as ``build_absolute_uri`` writes it)."""
+        return self._place()[0]
+
+    def _place(self):
         if self._where is None:
             # The same for the whole request: read once, not once per kind of link.
             origin = self.request.build_absolute_uri("/")[:-1]
             self._where = (origin, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-        return _link_template(kind, target, attribute, *self._where)
+        return self._where
+
+    def _template(self, kind, target, attribute):
+        return _link_template(kind, target, attribute, *self._place())
 
     def api_parts(self, viewname, kwarg):
         """``(before, after)``: the API URL of any key is ``before + key + after``."""
