@@ -273,34 +273,25 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
     filtered): its statement is then compiled and written out once per
     process, with a stand-in for the query's words, which each search
     replaces with its own."""
-    sql = ranked_sql(queryset, q, shape=shape)
-    if sql is None:
-        return []
-    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
-    with prepared_cursor(queryset.db) as cursor:
-        cursor.execute(sql, {})
-        return [row[0] for row in cursor.fetchall()]
-
-
-def ranked_sql(queryset, q, *, shape=None):
-    """``ranked_ids``' statement, without its limits: the ids of every
-    candidate, best first, written out (``db.written_in``: to run with
-    ``db.prepared_cursor`` or to embed in such a statement, which then
-    applies the limits); None if ``queryset`` is known to match nothing."""
     q = clean_query(q)
     if shape is None:
         compiled = _ranked_statement(queryset, q)
         if compiled is EmptyResultSet:
-            return None
-        return written_in(*compiled, queryset.db)
-    key = (shape, queryset.db, candidates_for(queryset.model))
-    written = _ranked_statements.get(key)
-    if written is None:
-        written = _ranked_statements[key] = _written_for_any_query(queryset)
-    if written is EmptyResultSet:
-        return None
-    sql, anywhere = written
-    return sql.replace(anywhere, literal(q, queryset.db))
+            return []
+        sql = written_in(*compiled, queryset.db)
+    else:
+        key = (shape, queryset.db, candidates_for(queryset.model))
+        written = _ranked_statements.get(key)
+        if written is None:
+            written = _ranked_statements[key] = _written_for_any_query(queryset)
+        if written is EmptyResultSet:
+            return []
+        sql, anywhere = written
+        sql = sql.replace(anywhere, literal(q, queryset.db))
+    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+    with prepared_cursor(queryset.db) as cursor:
+        cursor.execute(sql, {})
+        return [row[0] for row in cursor.fetchall()]
 
 
 # Stands for the query's words in a statement written once for any of
@@ -346,9 +337,9 @@ class RankedMatches:
     """The matches of ``q`` among ``queryset``, in ``filter_search``'s order,
     as a paginator takes them: :meth:`count` counts them (what
     ``filter_search(queryset, q).count()`` gives), and a slice is that
-    page (a :class:`RankedPage` of ``ranked_ids``, given ``shape``). Nothing
-    is built or run before it is asked for: a list whose count is cached
-    builds no ``filter_search`` query."""
+    page's ids (``ranked_ids``, given ``shape``). Nothing is built or run
+    before it is asked for: a list whose count is cached builds no
+    ``filter_search`` query."""
 
     def __init__(self, queryset, q, *, shape=None):
         self.queryset, self.q, self.shape = queryset, q, shape
@@ -362,33 +353,8 @@ class RankedMatches:
         offset = page.start or 0
         if page.stop is None or page.stop <= offset:
             return []
-        return RankedPage(self, offset, page.stop - offset)
-
-
-class RankedPage:
-    """A page of :class:`RankedMatches`, ``limit`` ids from ``offset``, not
-    yet read: iterating it reads them (``ranked_ids``). A statement that
-    composes the page's items can instead take :meth:`sql` and read the ids
-    itself (``api.payloads``): one round trip, not two, and no list of ids
-    sent back."""
-
-    def __init__(self, matches, offset, limit):
-        self.matches, self.offset, self.limit = matches, offset, limit
-
-    def sql(self):
-        """``ranked_sql``: every match's id, best first, without the page's limits."""
-        return ranked_sql(self.matches.queryset, self.matches.q, shape=self.matches.shape)
-
-    @functools.cached_property
-    def _ids(self):
-        m = self.matches
-        return ranked_ids(m.queryset, m.q, offset=self.offset, limit=self.limit, shape=m.shape)
-
-    def __iter__(self):
-        return iter(self._ids)
-
-    def __len__(self):
-        return len(self._ids)
+        limit = page.stop - offset
+        return ranked_ids(self.queryset, self.q, offset=offset, limit=limit, shape=self.shape)
 
 
 def _fallback_terms(q):
