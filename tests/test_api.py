@@ -580,9 +580,32 @@ def test_a_searched_list_pages_through_the_sites_ranking(client, monkeypatch, pa
         expected = list(ranked.values_list(key, flat=True))
         assert len(set(ranked.values_list("rank", flat=True))) > 1
         assert pages(**params) == (len(expected), expected)
-    with CaptureQueriesContext(connection) as captured:
-        get(client, f"{path}/", q="aegis")
-    assert any(query["sql"].startswith("SELECT id FROM (") for query in captured)
+        # Asked for again, each page is ranked inside the statement that
+        # composes its items (search.asked_before): the same pages.
+        assert pages(**params) == (len(expected), expected)
+    # A page asked for the first time on the connection: its ids first, then
+    # the items; asked for again, one statement.
+    for ranked_apart in (True, False):
+        with CaptureQueriesContext(connection) as captured:
+            first = get(client, f"{path}/", q="aegis")
+        (composed,) = [query["sql"] for query in captured if "json_agg" in query["sql"]]
+        apart = [query["sql"] for query in captured if query["sql"].startswith("SELECT id FROM (")]
+        assert (len(apart), "ARRAY(SELECT id FROM (" not in composed) == (
+            (1, True) if ranked_apart else (0, False)
+        )
+        assert [item[key if key == "slug" else "id"] for item in first["results"]] == list(
+            search.filter_search(model.objects.published(), "aegis").values_list(key, flat=True)
+        )
+    # The same page as CSV, and read as a list (what a renderer may do).
+    json_page = get(client, f"{path}/", q="aegis", page_size=3, page=2)["results"]
+    csv_page = csv_rows(client, f"{path}/", q="aegis", page_size=3, page=2)
+    assert [str(item[key if key == "slug" else "id"]) for item in json_page] == [
+        row[key if key == "slug" else "id"] for row in csv_page
+    ]
+    matches = search.RankedMatches(model.objects.published(), "aegis")
+    page = matches[3:6]
+    assert list(page) == search.ranked_ids(model.objects.published(), "aegis", offset=3, limit=3)
+    assert len(page) == 3 and list(matches[4:4]) == []
     # Another order asked for: the matches in that order.
     ranked = search.filter_search(model.objects.published(), "aegis")
     by_update = list(ranked.order_by("-updated_at", "pk").values_list(key, flat=True))

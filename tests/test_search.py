@@ -467,3 +467,17 @@ def test_the_planner_walks_claims_matches_in_the_index_that_holds_their_vectors(
         cursor.execute(f"EXPLAIN {sql} LIMIT 25", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan Backward using claim_published_search" in plan, plan
+
+
+@postgres_only
+def test_a_connection_remembers_the_searches_it_ran_the_newest_first(monkeypatch):
+    monkeypatch.setattr(search, "SEARCHES_REMEMBERED", 3)
+    monkeypatch.setattr(search, "_searches_run", __import__("weakref").WeakKeyDictionary())
+    asked = [search.asked_before(page, "default") for page in ["a", "b", "a", "c", "d"]]
+    assert asked == [False, False, True, False, False]
+    # Kept: "a" (asked again after "b"), "c" and "d"; "b", the oldest, forgotten.
+    assert [search.asked_before(page, "default") for page in ["a", "b", "d"]] == [
+        True,
+        False,
+        True,
+    ]

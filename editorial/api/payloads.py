@@ -22,7 +22,7 @@ import orjson
 from django.db import connections
 from django.db.models import QuerySet
 
-from .. import db
+from .. import db, search
 from ..dates import iso_at_precision
 from ..db import lookup_sql, prepared_cursor
 from ..models import (
@@ -176,10 +176,17 @@ class Builder:
 
     def _composed(self, statement, rows, *, shape=None):
         """The items' JSON for ``rows``: a list of ids, or a page of a query
-        of ids (a sliced ``values_list("pk")``), which the statement then
-        runs itself."""
+        of ids (a sliced ``values_list("pk")``) or of a search's ranked
+        matches (``search.RankedPage``), which the statement then runs itself."""
         sql = None
-        if isinstance(rows, QuerySet):
+        if isinstance(rows, search.RankedPage):
+            page_query = rows.sql()
+            if page_query is None:
+                return "[]"
+            if search.asked_before((page_query, rows.offset, rows.limit), rows.db):
+                # The ranking's statement inside this one: the page's ids never leave it.
+                sql, params = statement.for_page(self.links, page_query, rows.offset, rows.limit)
+        elif isinstance(rows, QuerySet):
             offset, limit = rows.query.low_mark, rows.query.high_mark - rows.query.low_mark
             if limit <= 0:
                 return "[]"
