@@ -274,12 +274,15 @@ def ranked_ids(queryset, q, *, offset, limit, shape=None):
     filtered): its statement is then compiled and written out once per
     process, with a stand-in for the query's words, which each search
     replaces with its own."""
-    sql = ranked_sql(queryset, q, shape=shape)
+    return _page_of(ranked_sql(queryset, q, shape=shape), offset, limit, queryset.db)
+
+
+def _page_of(sql, offset, limit, using):
+    """The ids ``sql`` (``ranked_sql``, or None: nothing) gives, ``limit`` from ``offset``."""
     if sql is None:
         return []
-    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
-    with prepared_cursor(queryset.db) as cursor:
-        cursor.execute(sql, {})
+    with prepared_cursor(using) as cursor:
+        cursor.execute(f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}", {})
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -387,12 +390,7 @@ class RankedPage:
 
     @functools.cached_property
     def _ids(self):
-        sql = self.sql()
-        if sql is None:
-            return []
-        with prepared_cursor(self.db) as cursor:
-            cursor.execute(f"{sql} LIMIT {int(self.limit)} OFFSET {int(self.offset)}", {})
-            return [row[0] for row in cursor.fetchall()]
+        return _page_of(self.sql(), self.offset, self.limit, self.db)
 
     def __iter__(self):
         return iter(self._ids)
