@@ -124,7 +124,13 @@ FILLER = "The alliance met again to discuss burden sharing. "  # no query's word
 
 
 def _snippet(document, q):
+    """``document``'s snippet for ``q``, as a list cuts it (``add_snippets``)
+    and as the search page's overview does: the same statement's, with its
+    parameters bound by the client in one and by the server (prepared) in
+    the other."""
     [result] = add_snippets(filter_search(Document.objects.filter(pk=document.pk), q), q)
+    _total, shown = search.overview(q, per_kind=5)["documents"]
+    assert [(row.pk, row.snippet) for row in shown] == [(document.pk, result.snippet)]
     return str(result.snippet)
 
 
