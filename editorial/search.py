@@ -661,11 +661,41 @@ def _fallback_marks(text, words):
     return pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", text)
 
 
+# The fallback's snippet starts near the first place where the most of the
+# query's words are found within this many characters of each other.
+FALLBACK_SPAN = 200
+
+
+def _fallback_start(lower, words):
+    """Where in ``lower`` (a text, lowercased) the snippet's first match is:
+    the first place from which the most of ``words`` are found within
+    FALLBACK_SPAN characters; 0 if none is found."""
+    distinct = {w.lower() for w in words if w}
+    if len(distinct) < 2:
+        return min((lower.find(w) for w in distinct if w in lower), default=0)
+    hits = sorted(
+        (match.start(), n)
+        for n, word in enumerate(distinct)
+        for match in re.finditer(re.escape(word), lower)
+    )
+    best, first = 0, 0
+    for i, (at, _word) in enumerate(hits):
+        found = set()
+        for later, word in hits[i:]:
+            if later - at > FALLBACK_SPAN:
+                break
+            found.add(word)
+        if len(found) > best:
+            best, first = len(found), at
+            if best == len(distinct):
+                break  # all of them: the first such place
+    return first
+
+
 def _fallback_snippet(text, words, max_words):
     text = " ".join(text.split())
     lower = text.lower()
-    hits = [lower.find(w.lower()) for w in words]
-    first = min((h for h in hits if h >= 0), default=0)
+    first = _fallback_start(lower, words)
     start = max(0, text.rfind(" ", 0, max(0, first - 80)) + 1) if first > 80 else 0
     excerpt_words = text[start:].split(" ")[:max_words]
     excerpt = _fallback_marks(" ".join(excerpt_words), words)

@@ -234,6 +234,42 @@ def test_websearch_syntax_on_either_database(claims):
     assert set(filter_search(qs, "japan or")) == {gsomia, space}
 
 
+@pytest.mark.parametrize(
+    "text, words, shown",
+    [
+        # Each word alone first, then together: shown where they are together.
+        (
+            "Outer space first. "
+            + "We met. " * 40
+            + "The Defense Agency then. "
+            + "We met. " * 40
+            + "A Japanese space agency at last. "
+            + "We met. " * 40,
+            ["space", "agency"],
+            "Japanese <mark>space</mark> <mark>agency</mark> at last",
+        ),
+        # Never together: from the first found, as for one word.
+        (
+            "We met. " * 30 + "The Defense Agency then. " + "We met. " * 40 + "Outer space.",
+            ["space", "agency"],
+            "Defense <mark>Agency</mark> then",
+        ),
+        (
+            "We met. " * 30 + "Outer space. " + "We met. " * 40,
+            ["SPACE"],
+            "Outer <mark>space</mark>",
+        ),
+        ("Nothing to find here.", ["space", "agency"], "Nothing to find here."),
+    ],
+)
+def test_the_fallbacks_snippet_starts_where_the_most_words_are_found_together(text, words, shown):
+    """SQLite's snippets (``make run``): PostgreSQL's ts_headline, which
+    shows words asked for together where they meet, is not there."""
+    snippet = str(search._fallback_snippet(text, words, 35))
+    assert shown in snippet
+    assert snippet.startswith("\u2026 ") == (shown != "Nothing to find here.")
+
+
 @postgres_only
 def test_title_matches_rank_above_body_matches():
     in_body = DocumentFactory(title="Other", body="Aegis Ashore is mentioned once here.")
