@@ -661,15 +661,15 @@ def _fallback_marks(text, words):
     return pattern.sub(lambda m: f"{_START}{m.group()}{_STOP}", text)
 
 
-# The fallback's snippet starts near the first place where the most of the
-# query's words are found within this many characters of each other.
+# The fallback's snippet starts near the place where the most of the
+# query's words are found within this many characters of each other (of
+# such places, where they are closest together; of those, the first).
 FALLBACK_SPAN = 200
 
 
 def _fallback_start(lower, words):
-    """Where in ``lower`` (a text, lowercased) the snippet's first match is:
-    the first place from which the most of ``words`` are found within
-    FALLBACK_SPAN characters; 0 if none is found."""
+    """Where in ``lower`` (a text, lowercased) the snippet's first match is
+    (see FALLBACK_SPAN); 0 if none is found."""
     distinct = {w.lower() for w in words if w}
     if len(distinct) < 2:
         return min((lower.find(w) for w in distinct if w in lower), default=0)
@@ -678,17 +678,19 @@ def _fallback_start(lower, words):
         for n, word in enumerate(distinct)
         for match in re.finditer(re.escape(word), lower)
     )
-    best, first = 0, 0
+    best, first = (0, 0), 0
     for i, (at, _word) in enumerate(hits):
-        found = set()
+        found, span = set(), 0
         for later, word in hits[i:]:
             if later - at > FALLBACK_SPAN:
                 break
             found.add(word)
-        if len(found) > best:
-            best, first = len(found), at
-            if best == len(distinct):
-                break  # all of them: the first such place
+            span = later - at
+            if len(found) == len(distinct):
+                break
+        # The most words, then the closest together, then the first.
+        if (len(found), -span) > best:
+            best, first = (len(found), -span), at
     return first
 
 

@@ -237,13 +237,16 @@ def test_websearch_syntax_on_either_database(claims):
 @pytest.mark.parametrize(
     "text, words, shown",
     [
-        # Each word alone first, then together: shown where they are together.
+        # Each word alone first, then near each other, then together: shown
+        # where they are closest.
         (
             "Outer space first. "
             + "We met. " * 40
             + "The Defense Agency then. "
             + "We met. " * 40
-            + "A Japanese space agency at last. "
+            + "Space assets for early warning, positioning, navigation and communication"
+            + " as crucial elements of coordination. Japan would benefit from the creation"
+            + " of a Japanese space agency at last. "
             + "We met. " * 40,
             ["space", "agency"],
             "Japanese <mark>space</mark> <mark>agency</mark> at last",
