@@ -684,10 +684,11 @@ def _fallback_start(lower, words):
         for later, word in hits[i:]:
             if later - at > FALLBACK_SPAN:
                 break
-            found.add(word)
-            span = later - at
-            if len(found) == len(distinct):
-                break
+            if word not in found:  # the span: to the last word found anew
+                found.add(word)
+                span = later - at
+                if len(found) == len(distinct):
+                    break
         # The most words, then the closest together, then the first.
         if (len(found), -span) > best:
             best, first = (len(found), -span), at

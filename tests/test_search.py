@@ -251,6 +251,17 @@ def test_websearch_syntax_on_either_database(claims):
             ["space", "agency"],
             "Japanese <mark>space</mark> <mark>agency</mark> at last",
         ),
+        # One word found only, twice close by, then again: from the first.
+        (
+            "We met. " * 30
+            + "Outer space. "
+            + "We met. " * 15
+            + "Inner space. "
+            + "We met. " * 40
+            + "Space again.",
+            ["space", "agency"],
+            "Outer <mark>space</mark>",
+        ),
         # Never together: from the first found, as for one word.
         (
             "We met. " * 30 + "The Defense Agency then. " + "We met. " * 40 + "Outer space.",
