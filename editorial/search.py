@@ -681,7 +681,8 @@ def _fallback_start(lower, words):
     best, first = (0, 0), 0
     for i, (at, _word) in enumerate(hits):
         found, span = set(), 0
-        for later, word in hits[i:]:
+        for j in range(i, len(hits)):  # not hits[i:]: a copy of the rest for each
+            later, word = hits[j]
             if later - at > FALLBACK_SPAN:
                 break
             if word not in found:  # the span: to the last word found anew
