@@ -372,7 +372,7 @@ class RankedMatches:
 class RankedPage:
     """A page of :class:`RankedMatches`, ``limit`` ids from ``offset``, not
     yet read: iterating it reads them (``ranked_ids``). A statement that
-    composes the page's items can instead take :meth:`sql` and read the ids
+    composes the page's items can instead take :attr:`sql` and read the ids
     itself (``api.payloads``, for a search asked for before): one round
     trip, not two, and no list of ids sent back."""
 
@@ -380,17 +380,14 @@ class RankedPage:
         self.matches, self.offset, self.limit = matches, offset, limit
         self.db = matches.queryset.db
 
+    @functools.cached_property
     def sql(self):
         """``ranked_sql``: every match's id, best first, without the page's limits."""
-        return self._sql
-
-    @functools.cached_property
-    def _sql(self):
         return ranked_sql(self.matches.queryset, self.matches.q, shape=self.matches.shape)
 
     @functools.cached_property
     def _ids(self):
-        return _page_of(self.sql(), self.offset, self.limit, self.db)
+        return _page_of(self.sql, self.offset, self.limit, self.db)
 
     def __iter__(self):
         return iter(self._ids)
@@ -672,7 +669,7 @@ def _fallback_start(lower, words):
     (see FALLBACK_SPAN); 0 if none is found."""
     distinct = {w.lower() for w in words if w}
     if len(distinct) < 2:
-        return min((lower.find(w) for w in distinct if w in lower), default=0)
+        return max(0, lower.find(*distinct)) if distinct else 0
     hits = sorted(
         (match.start(), n)
         for n, word in enumerate(distinct)

@@ -180,7 +180,7 @@ class Builder:
         matches (``search.RankedPage``), which the statement then runs itself."""
         sql = None
         if isinstance(rows, search.RankedPage):
-            page_query = rows.sql()
+            page_query = rows.sql
             if page_query is None:
                 return "[]"
             if search.asked_before((page_query, rows.offset, rows.limit), rows.db):
