@@ -56,8 +56,14 @@ MAX_QUERY_LENGTH = 200
 # The most matches of one kind that a search ranks (PostgreSQL); see
 # filter_search. Documents' vectors hold whole papers, so fewer of them.
 # Measured on the 100k-claim corpus (bench/): ranking 1,000 claims took
-# 11 ms of a 66 ms search page, 400 about a third of that.
-CANDIDATES = 400
+# 11 ms of a 66 ms search page, 400 about a third of that. At 400 the search
+# page (three of each kind) made 0.086 to 0.100 of the floor's requests a
+# second, at 200 0.104 to 0.115 (the bench's "missile defense", interleaved
+# runs on one host); its target is 0.1. Past the cap a search's ranking is a
+# window on the newest matches, so a smaller one shows newer rows first: for
+# 15 searches on that corpus the top three of a kind were the same at both
+# caps in 35 of 60 cases.
+CANDIDATES = 200
 
 # model -> {weight: [fields]}; migration 0002 builds the stored columns from the same list.
 WEIGHTS = {
@@ -173,7 +179,7 @@ def candidates_for(model):
 
 def is_capped(model, total):
     """Whether ``total`` matches of ``model`` may be fewer than there are
-    (the candidate cap was reached): shown as "400+", not "400"."""
+    (the candidate cap was reached): shown as "200+", not "200"."""
     return is_postgres() and total >= candidates_for(model)
 
 

@@ -401,10 +401,10 @@ def test_search_groups_ranked_results_with_highlighted_snippets_and_counts(clien
     assert "section-recommendations" in sections
     assert "section-claims" in sections
     claims_total = filter_search(Claim.objects.published(), "Japan").count()
-    assert claims_total > 5
+    assert claims_total > 3
     heading = sections["section-claims"].xpath("string(.//h3)")
     assert heading.endswith(f"({claims_total})")
-    assert len(sections["section-claims"].xpath(".//li[@class='search-result']")) == 5
+    assert len(sections["section-claims"].xpath(".//li[@class='search-result']")) == 3
     more = sections["section-claims"].xpath(".//a[contains(@href, 'kind=claims')]/text()")
     assert more == [f"All {claims_total} matching claims"]
     assert tree.xpath("//p[@class='snippet']/mark")
@@ -441,9 +441,13 @@ def test_a_search_past_the_candidate_cap_says_its_count_is_a_floor(
     assert claims.xpath("string(.//h3)").endswith("(8+)")
     more = claims.xpath(".//a[contains(@href, 'kind=claims')]/text()")
     assert more == ["More matching claims (the newest 8 ranked)"]
-    assert "A broad search" in tree.xpath("string(//main)")
+    broad = "A broad search: where a count ends in +, only that many of the newest matches"
+    assert broad in tree.xpath("string(//main)")
     one_kind = html(client.get("/search/", {"q": "Japan", "kind": "claims"}))
     assert one_kind.xpath("string(//h2)").strip().startswith("8+ claims")
+    assert "A broad search: only the newest 8 matches are ranked" in one_kind.xpath(
+        "string(//main)"
+    )
     assert len(one_kind.xpath("//li[@class='search-result']")) == 8
 
 
