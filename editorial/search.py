@@ -573,6 +573,17 @@ _FIRST_FOUND = (
 )
 
 
+# The query with its words asked for together (``&``, a phrase's ``<->``
+# or ``<N>``) asked for as any of them (``|``), its excluded ones left out
+# (``querytree``), for a long text in which they never meet: a headline of
+# them all together then shows the text's first words, none of them marked
+# (PostgreSQL looks for them all within ten times a snippet's words), so
+# the near window is shown with whichever of them it holds marked. It costs
+# one more window's headline, only then; the seed's papers, whose words
+# asked for together meet somewhere, show what they did.
+_ANY_WORD = r"regexp_replace(querytree(query), '&|<[0-9]*->|<[0-9]+>', '|', 'g')::tsquery"
+
+
 def _window(text, start, size):
     """``size`` characters of ``text`` from ``start`` (SQL), without a word cut
     at either end: a cut word could look like a match."""
@@ -603,14 +614,19 @@ def _headline_sql(model, rows):
 
     otherwise = headline(text)  # the whole text's
     if model in LONG_TEXT:
-        # The near window's headline if it marks a query word, else the whole text's.
+        # The near window's headline if it marks a query word, else the whole
+        # text's if that does, else the near window's for any of the words.
         first = _FIRST_FOUND.format(text=text)
         near = _window(text, "place.start", "%(near)s")
+        any_word = f"ts_headline(%(config)s::regconfig, near.w, {_ANY_WORD}, %(options)s)"
         otherwise = (
-            f"(SELECT CASE WHEN {marks('near.h')} THEN near.h ELSE {otherwise} END"
-            f" FROM (SELECT {headline(near)} AS h FROM (SELECT CASE WHEN found.at > 0"
+            f"(SELECT CASE WHEN {marks('near.h')} THEN near.h ELSE (SELECT CASE WHEN"
+            f" {marks('whole.h')} OR near.w IS NULL THEN whole.h ELSE {any_word} END"
+            f" FROM (SELECT {otherwise} AS h OFFSET 0) AS whole) END"
+            f" FROM (SELECT w, {headline('w')} AS h FROM (SELECT {near} AS w"
+            " FROM (SELECT CASE WHEN found.at > 0"
             f" THEN greatest(1, found.at - %(near_lead)s) END AS start FROM (SELECT {first} AS at"
-            " OFFSET 0) AS found OFFSET 0) AS place OFFSET 0) AS near)"
+            " OFFSET 0) AS found OFFSET 0) AS place OFFSET 0) AS cut OFFSET 0) AS near)"
         )
     return (
         # The first window's headline if it marks a query word (or the window

@@ -208,6 +208,25 @@ def test_words_asked_for_together_not_met_near_the_last_one_are_found_in_the_who
 
 
 @postgres_only
+@pytest.mark.parametrize("q", ["space agency", '"outer space" agency'])
+def test_words_asked_for_together_that_never_meet_are_shown_where_one_is(q):
+    # "agency" alone, then "space" alone far past it (where the near window
+    # is cut), never together: no headline of both can be made, and the whole
+    # text's shows its first words, none of them marked. The near window is
+    # shown instead, with whichever of the words it holds marked.
+    document = DocumentFactory(
+        body=FILLER * 100
+        + "The Defense Agency was founded. "
+        + FILLER * 200
+        + "Then came outer space. "
+        + FILLER * 100
+    )
+    snippet = _snippet(document, q)
+    assert "came" in snippet and "<mark>space</mark>" in snippet
+    assert "<mark>Agency</mark>" not in snippet  # not in that window
+
+
+@postgres_only
 def test_a_claim_whose_text_is_unchanged_is_not_measured_again():
     claim = Claim.objects.get(pk=ClaimFactory().pk)
     measured = "pg_column_size"
