@@ -94,3 +94,33 @@ def test_the_docs_start_up_script_points_at_our_schema(client):
     response = client.get("/api/docs/", {"script": ""})
     assert response.status_code == 200
     assert '"/api/schema/"' in response.content.decode()
+
+
+def test_every_query_parameter_is_described(openapi):
+    undescribed = {
+        (path, parameter["name"])
+        for path, operations in openapi["paths"].items()
+        for parameter in operations["get"]["parameters"]
+        if parameter["in"] == "query" and not parameter.get("description")
+    }
+    assert undescribed == set()
+    claims = openapi["paths"]["/api/v1/claims/"]["get"]["parameters"]
+    described = {parameter["name"]: parameter for parameter in claims}
+    assert described["document"]["description"] == "The slug of a published document."
+    assert described["document"]["schema"]["type"] == "string"
+    assert described["q"]["schema"]["maxLength"] == 200
+    assert described["updated_since"]["description"].startswith("Only items changed at or after")
+    assert [s["format"] for s in described["updated_since"]["schema"]["anyOf"]] == [
+        "date",
+        "date-time",
+    ]
+
+
+def test_the_search_parameter_says_how_many_matches_a_broad_search_ranks(openapi):
+    from editorial import search
+    from editorial.models import Document
+
+    parameters = openapi["paths"]["/api/v1/claims/"]["get"]["parameters"]
+    [q] = [p for p in parameters if p["name"] == "q"]
+    cap = search.CANDIDATES, search.candidates_for(Document)
+    assert f"the newest {cap[0]} matches of a kind only ({cap[1]} documents)" in q["description"]

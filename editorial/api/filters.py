@@ -19,7 +19,6 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import ErrorDict, ErrorList
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from .. import filterset, search
@@ -51,11 +50,14 @@ class DateOrDateTimeField(forms.DateTimeField):
             raise forms.ValidationError("This time is out of range.", code="invalid") from None
 
 
-@extend_schema_field(
-    {
-        "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
-    }
-)
+def _described(filter_, schema):
+    """``filter_`` with ``schema`` as its OpenAPI schema, its help_text as the
+    schema's description: drf-spectacular takes a schema given by
+    ``extend_schema_field`` as it is, and drops the help_text it shows for
+    any other filter (the schema described none of these)."""
+    return extend_schema_field({**schema, "description": filter_.extra["help_text"]})(filter_)
+
+
 class UpdatedSinceFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 
@@ -68,6 +70,8 @@ class UpdatedSinceFilter(django_filters.Filter):
             "(a date means midnight UTC; a time without offset is UTC).",
         )
         super().__init__(field_name="updated_at", **kwargs)
+        date, date_time = ({"type": "string", "format": f} for f in ("date", "date-time"))
+        _described(self, {"anyOf": [date, date_time]})
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
@@ -87,7 +91,6 @@ class SearchField(forms.CharField):
             raise forms.ValidationError(str(exc), code="max_length") from None
 
 
-@extend_schema_field({"type": "string", "maxLength": search.MAX_QUERY_LENGTH})
 class SearchFilter(django_filters.Filter):
     """Full-text search, exactly as on the site (``editorial.search``)."""
 
@@ -97,9 +100,13 @@ class SearchFilter(django_filters.Filter):
         kwargs.setdefault(
             "help_text",
             'Full-text search, as on the site: words, "exact phrase", -excluded, or. '
-            "Without an `ordering`, the best matches come first (on PostgreSQL).",
+            "Without an `ordering`, the best matches come first (on PostgreSQL). A broad "
+            f"search ranks the newest {search.CANDIDATES} matches of a kind only "
+            f"({search.candidates_for(Document)} documents): a `count` of exactly that many means "
+            "at least that many; more words narrow it.",
         )
         super().__init__(**kwargs)
+        _described(self, {"type": "string", "maxLength": search.MAX_QUERY_LENGTH})
 
     def filter(self, qs, value):
         if not value:
@@ -169,7 +176,6 @@ class FilterSet(filterset.FilterSet):
         return queryset
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class SlugFilter(django_filters.ModelChoiceFilter):
     """One item named by its slug; an unknown (or unpublished) slug is a 400."""
 
@@ -179,6 +185,7 @@ class SlugFilter(django_filters.ModelChoiceFilter):
             "error_messages", {"invalid_choice": f"There is no {noun} with this slug."}
         )
         super().__init__(queryset=queryset, to_field_name="slug", **kwargs)
+        _described(self, {"type": "string"})
 
 
 class NoEmptyItemsCSVField(django_filters.fields.BaseCSVField):
