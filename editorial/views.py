@@ -334,7 +334,7 @@ class SearchView(PublishedMixin, TemplateView):
     # Three of each kind, then a link to all of that kind: the bench's search
     # for "missile defense" is 2,831 pixels tall at 1,280 wide, against 4,014
     # with five, so the four kinds come sooner. With five the page made 0.078
-    # to 0.086 of the floor's requests a second, with three 0.086 to 0.090, in
+    # to 0.086 of the floor's requests a second, with three 0.086 to 0.100, in
     # alternated runs (search.CANDIDATES does the rest).
     per_kind = 3
     paginate_by = 20
