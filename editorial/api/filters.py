@@ -100,8 +100,8 @@ class SearchFilter(django_filters.Filter):
         kwargs.setdefault(
             "help_text",
             'Full-text search, as on the site: words, "exact phrase", -excluded, or. '
-            "Without an `ordering`, the best matches come first (on PostgreSQL). A broad "
-            f"search ranks the newest {search.CANDIDATES} matches of a kind only "
+            "Without an `ordering`, the best matches come first (on PostgreSQL). There, a "
+            f"broad search ranks the newest {search.CANDIDATES} matches of a kind only "
             f"({search.candidates_for(Document)} documents): a `count` of exactly that many means "
             "at least that many; more words narrow it.",
         )
